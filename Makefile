@@ -1,0 +1,30 @@
+# Two commands do everything: `make demo` and `make test`. Both create .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test test-fast viz figures bench docs clean
+
+$(BIN)/quotasim: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null || { \
+	  echo "quotasim needs Python 3.12+, but '$(PYTHON)' is $$($(PYTHON) --version 2>&1); run e.g. 'make PYTHON=python3.12 $(MAKECMDGOALS)' or 'pyenv install 3.12'."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	@touch $@
+
+demo: $(BIN)/quotasim
+	$(BIN)/quotasim run --scenario russia-2021
+	$(BIN)/quotasim run --scenario sakhalin-dalian-2025
+
+test: $(BIN)/quotasim
+	$(BIN)/python -m pytest
+
+test-fast: $(BIN)/quotasim
+	$(BIN)/python -m pytest -m "not slow"
+
+docs: $(BIN)/quotasim
+	$(BIN)/python -m sim.docs
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

@@ -1,0 +1,140 @@
+"""The Mesa agents: the State that sets and collects the quota, and the Workers.
+
+A Worker's numbers live in one row of the model's arrays (``model.workers``), so that a
+month can be applied to every worker at once; the agent reads its own row. ``Worker.step``
+applies the same monthly rules to its row alone: the per-agent reference path.
+"""
+
+import mesa
+import numpy as np
+
+from sim import economy
+from sim.economy import MonthTerms
+from sim.sectors import SECTORS, in_berry_season, season
+
+
+class State(mesa.Agent):
+    """The state: quota policy per sector, the exchange rates, enforcement and revenue."""
+
+    def __init__(self, model, p: dict):
+        super().__init__(model)
+        self.p = p
+        self.season = season(p)
+        self.rub_path = rouble_path(p, model.months, model.rng)
+        base_rate = np.array([self.local_per_usd(s, 0) for s in SECTORS])
+        self.living_local = p["living_cost_usd"] * base_rate  # fixed in local prices
+        self.terms: MonthTerms | None = None
+        self.revenue = 0.0  # USD collected this month
+        self.revenue_total = 0.0
+
+    def local_per_usd(self, sector, month: int) -> float:
+        return self.rub_path[month] if sector.currency == "RUB" else self.p["cny_per_usd"]
+
+    def quota_factor(self, sector, month: int) -> float:
+        """Hike (from its month on) and yearly ratchet on a sector's base quota."""
+        p = self.p
+        hike = p["hike"] * p[f"hike_weight_{sector.key}"] if month >= p["hike_month"] else 0.0
+        return (1 + hike) * (1 + p["ratchet_per_year"]) ** (month // 12)
+
+    def quota_usd(self, sector, month: int) -> float:
+        """The monthly quota in force, in USD at this month's rate."""
+        p = self.p
+        amount = p[f"quota_{sector.key}"] / sector.quota_months * self.quota_factor(sector, month)
+        if sector.quota_currency == "USD":
+            return amount
+        rate = self.rub_path[month] if sector.quota_currency == "RUB" else p["cny_per_usd"]
+        return amount / rate
+
+    def set_policy(self) -> None:
+        """Announce the month's terms: quota, levy, enforcement threshold, and prices."""
+        p, month = self.p, self.model.month
+        calendar = self.model.calendar_month(month)
+        rate = np.array([self.local_per_usd(s, month) for s in SECTORS])
+        quota = np.array([self.quota_usd(s, month) for s in SECTORS])
+        levy = p["levy_usd"] if month == p["levy_month"] else 0.0
+        berries = p["side_work"] and in_berry_season(p, calendar)
+        picks = np.array([s.side_work == "berries" and berries for s in SECTORS], dtype=float)
+        self.terms = MonthTerms(
+            season=self.season[:, calendar],
+            wage_usd=np.array([p[f"wage_{s.key}"] for s in SECTORS]) / rate,
+            quota_usd=quota + levy,
+            threshold_usd=p["enforcement_months"] * quota,
+            living_usd=self.living_local / rate,
+            berries=picks,
+            odd_jobs=float(p["side_work"]) - picks,
+            berry_usd_per_day=np.full(len(SECTORS), p["berry_kg_per_day"] * p["berry_price_rub"]
+                                      / self.rub_path[month]),
+        )
+
+    def collect(self, paid_usd: float) -> None:
+        """Book what the workers paid this month."""
+        self.revenue = paid_usd
+        self.revenue_total += paid_usd
+
+
+def rouble_path(p: dict, months: int, rng: np.random.Generator) -> np.ndarray:
+    """RUB per USD for each month of the run (plus one): constant, shock or random."""
+    t = np.arange(months + 1)
+    base = p["rub_per_usd"]
+    if p["fx_path"] == "shock":
+        since = t - p["fx_shock_month"]
+        decay = np.where(since >= 0, 0.5 ** (np.maximum(since, 0) / p["fx_shock_halflife_months"]), 0)
+        return base * (1 + p["fx_shock_size"] * decay)
+    if p["fx_path"] == "random":
+        steps = rng.normal(0.0, p["fx_volatility"], months + 1)
+        steps[0] = 0.0
+        return base * np.exp(np.cumsum(steps))
+    return np.full(months + 1, base)
+
+
+class Worker(mesa.Agent):
+    """A worker abroad; its numbers are row ``row`` of ``model.workers``."""
+
+    def __init__(self, model, row: int):
+        super().__init__(model)
+        self.row = row
+
+    def _get(self, name):
+        return getattr(self.model.workers, name)[self.row].item()
+
+    @property
+    def sector(self) -> str:
+        return SECTORS[self._get("sector")].key
+
+    @property
+    def status(self) -> str:
+        return economy.STATUS_NAMES[self._get("status")]
+
+    hours = property(lambda self: self._get("hours"), doc="Hours a day worked last month.")
+    ledger = property(lambda self: self._get("ledger"), doc="Owed to the worker, USD.")
+    arrears = property(lambda self: self._get("arrears"), doc="Unpaid quota, USD.")
+    goal = property(lambda self: self._get("goal"), doc="Savings goal, USD.")
+    payout = property(lambda self: self._get("payout"), doc="Paid at return, USD.")
+
+    def step(self):
+        """One month abroad: 1. get the workdays the sector and season allow; 2. choose
+        hours, longer when behind, capped by fatigue, with the injury risk it brings;
+        3. take side work on idle days; 4. earn, pay the quota, then living costs, the
+        rest to the ledger; 5. go home on arrears, serious injury or the contract's end.
+
+        The rules are those of ``economy.month``, applied to this worker's row alone."""
+        model, w = self.model, self.model.workers
+        if w.status[self.row] != economy.ABROAD:
+            return
+        sector = int(w.sector[self.row])
+        mine = _Row(w, self.row)
+        out = economy.month(model.p, model.state.terms.pick(sector), mine,
+                            model.draws[:, self.row].tolist(), economy.SCALARS)
+        economy.commit(w, out, self.row)
+
+
+class _Row:
+    """One worker's state variables as Python numbers, read lazily."""
+
+    __slots__ = ("_w", "_row")
+
+    def __init__(self, w, row):
+        self._w, self._row = w, row
+
+    def __getattr__(self, name):
+        return getattr(self._w, name)[self._row].item()

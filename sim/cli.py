@@ -1,0 +1,113 @@
+"""The quotasim command line: a thin layer over the library.
+
+Bad input prints one line on stderr and exits with status 2.
+"""
+
+import argparse
+import json
+import sys
+
+from sim.scenario import ScenarioError, load_preset, parse_assignments, preset_names
+
+DEFAULT_PRESET = "russia-2021"
+
+
+def scenario_params(args) -> dict:
+    """Parameters from ``--scenario`` and ``--set``, checked."""
+    params, _ = load_preset(args.scenario)
+    params.update(parse_assignments(args.set))
+    return params
+
+
+def cmd_run(args) -> int:
+    from sim.model import simulate
+    from sim.scenario import validate
+
+    params = scenario_params(args)
+    validate(params)
+    if args.months is not None and args.months < 1:
+        raise ScenarioError(f"--months must be at least 1, not {args.months}")
+    result, _ = simulate(params, seed=args.seed, months=args.months)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(format_outcomes(result, f"{args.scenario}, seed {args.seed}"))
+    return 0
+
+
+def format_outcomes(result: dict, title: str) -> str:
+    """Outcomes as a table: one column for all workers, one per sector."""
+    from sim.metrics import OUTCOMES
+
+    columns = {"all": result, **result["by_sector"]}
+    width = max(len(k) for k in OUTCOMES) + 2
+    head = " " * width + "".join(f"{name:>22}" for name in columns)
+    lines = [title, head]
+    for key in [*OUTCOMES, "n_workers"]:
+        cells = "".join(f"{_fmt(col[key]):>22}" for col in columns.values())
+        lines.append(f"{key:<{width}}{cells}")
+    return "\n".join(lines)
+
+
+def _fmt(x) -> str:
+    if isinstance(x, int):
+        return f"{x:,}"
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3f}"
+
+
+def cmd_scenarios(args) -> int:
+    for name in preset_names():
+        _, description = load_preset(name)
+        print(f"{name:<24}{description}")
+    return 0
+
+
+def cmd_params(args) -> int:
+    from sim.scenario import param_table
+
+    print(param_table())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="quotasim",
+        description="Agent-based model of North Korean workers abroad under state quotas.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run one simulation and print its outcomes")
+    run.add_argument("--scenario", default=DEFAULT_PRESET,
+                     help=f"preset name or scenario .toml file (default: {DEFAULT_PRESET})")
+    run.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                     help="override a parameter (repeatable); see 'quotasim params'")
+    run.add_argument("--seed", type=int, default=0, help="root seed (default: 0)")
+    run.add_argument("--months", type=int, help="months to run (default: every contract)")
+    run.add_argument("--json", action="store_true", help="print one JSON object")
+    run.set_defaults(func=cmd_run)
+
+    scen = sub.add_parser("scenarios", help="list the presets")
+    scen.set_defaults(func=cmd_scenarios)
+
+    params = sub.add_parser("params", help="every parameter: default, unit, range, source")
+    params.set_defaults(func=cmd_params)
+    return parser
+
+
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ScenarioError as e:
+        print(f"quotasim: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("quotasim: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,220 @@
+"""The monthly rules of a worker's life, as pure functions over numbers.
+
+Every function takes ``xp``, the few operations it needs (``minimum``, ``maximum``,
+``where``, ``floor``): ``ARRAYS`` applies a rule to every worker at once over numpy
+arrays, ``SCALARS`` to one worker over Python floats. The batched model and the
+per-agent reference therefore run the same rules, and give the same numbers for the
+same draws. No Mesa here.
+
+All money is in USD at the month's exchange rate.
+"""
+
+import math
+from dataclasses import dataclass, fields
+from types import SimpleNamespace
+
+import numpy as np
+
+ARRAYS = SimpleNamespace(minimum=np.minimum, maximum=np.maximum, where=np.where, floor=np.floor)
+SCALARS = SimpleNamespace(
+    minimum=min, maximum=max, where=lambda c, a, b: a if c else b, floor=math.floor
+)
+
+DAYS_IN_MONTH = 30
+FULL_MONTH_DAYS = 26  # a reported monthly wage is for this many days at normal hours
+ABROAD, COMPLETED, HOME_ARREARS, HOME_INJURY = 0, 1, 2, 3
+STATUS_NAMES = ("abroad", "completed", "sent_home_arrears", "sent_home_injury")
+N_DRAWS = 4  # uniform draws per worker per month: days off, weather, injury, severity
+
+
+@dataclass
+class Workers:
+    """State of every worker, one row each; rows are grouped by sector."""
+
+    sector: np.ndarray  # int8 index into sectors.SECTORS
+    skill: np.ndarray  # multiplies the sector wage
+    goal: np.ndarray  # savings goal, USD
+    debt: np.ndarray  # entry bribe owed at home, USD
+    target: np.ndarray  # ledger needed at return to meet goal and debt after deductions
+    months_left: np.ndarray  # of the contract
+    ledger: np.ndarray  # owed to the worker, paid out at return (negative: owed by it)
+    arrears: np.ndarray  # unpaid quota carried forward
+    fatigue: np.ndarray  # 0 rested .. 1 exhausted
+    hours: np.ndarray  # hours a day worked last month
+    status: np.ndarray  # ABROAD, COMPLETED, HOME_ARREARS or HOME_INJURY
+    payout: np.ndarray  # paid at return
+    # totals over the stay, for the outcomes and the money check
+    gross: np.ndarray
+    side: np.ndarray
+    quota_paid: np.ndarray
+    living: np.ndarray
+    hours_worked: np.ndarray
+    days_worked: np.ndarray
+    months_abroad: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.sector)
+
+
+def draw_workers(p: dict, counts: np.ndarray, rng: np.random.Generator) -> Workers:
+    """A cohort: ``counts[s]`` workers in sector s, personal traits drawn from ``rng``."""
+    n = int(counts.sum())
+    sigma = p["skill_sigma"]
+    skill = np.exp(rng.normal(-sigma**2 / 2, sigma, n))  # mean 1
+    goal = p["savings_goal_median_usd"] * np.exp(rng.normal(0.0, p["savings_goal_sigma"], n))
+    debt = rng.uniform(p["entry_debt_min_usd"], p["entry_debt_max_usd"], n)
+    spread = p["contract_spread_months"]
+    months = rng.integers(p["contract_months"] - spread, p["contract_months"] + spread + 1, n)
+    zeros = np.zeros(n)
+    return Workers(
+        sector=np.repeat(np.arange(len(counts), dtype=np.int8), counts),
+        skill=skill,
+        goal=goal,
+        debt=debt,
+        target=(goal + debt + p["airfare_usd"]) / (1 - p["settlement_deduction_share"]),
+        months_left=months.astype(np.float64),
+        ledger=zeros.copy(),
+        arrears=zeros.copy(),
+        fatigue=zeros.copy(),
+        hours=zeros.copy(),
+        status=np.zeros(n, dtype=np.int8),
+        payout=zeros.copy(),
+        **{f.name: zeros.copy() for f in fields(Workers)[-7:]},
+    )
+
+
+@dataclass
+class MonthTerms:
+    """What a month offers and demands in each sector: arrays of one value per sector
+    (from the State), or one worker's values (``pick``), or one per worker (``expand``)."""
+
+    season: np.ndarray  # share of normal workdays the sector can work this month
+    wage_usd: np.ndarray  # monthly wage at normal hours for skill 1
+    quota_usd: np.ndarray  # quota due this month, levy included
+    threshold_usd: np.ndarray  # arrears that get a worker sent home
+    living_usd: np.ndarray
+    berries: np.ndarray  # 1 if side work is berry picking this month, else 0
+    odd_jobs: np.ndarray  # 1 if side work is odd jobs this month, else 0
+    berry_usd_per_day: np.ndarray
+
+    def expand(self, counts: np.ndarray) -> "MonthTerms":
+        return MonthTerms(*(np.repeat(getattr(self, f.name), counts) for f in fields(self)))
+
+    def pick(self, sector: int) -> "MonthTerms":
+        return MonthTerms(*(getattr(self, f.name)[sector].item() for f in fields(self)))
+
+
+def workdays(p, season, u_off, u_weather, xp):
+    """1. The days the sector and month allow, less days off and weather or no-project days.
+
+    Returns (days of main work, days without main work fit for side work)."""
+    base = DAYS_IN_MONTH - xp.floor(p["days_off_per_month"] + u_off)
+    work = base * season * (1 - 2 * p["weather_days_lost"] * u_weather)
+    return work, base - work
+
+
+def injuries(p, fatigue, work, idle, u_injury, u_severity, xp):
+    """Fatigue raises the risk of injury; a minor one costs days, a serious one the job.
+
+    Returns (work, idle, seriously injured)."""
+    injured = u_injury < p["injury_rate_base"] + p["injury_rate_fatigue"] * fatigue
+    serious = injured & (u_severity < p["serious_injury_share"])
+    work = xp.where(serious, 0.0, xp.where(injured, xp.maximum(work - p["injury_days_lost"], 0.0), work))
+    idle = xp.where(injured, 0.0, idle)  # an injured worker takes no side work
+    return work, idle, serious
+
+
+def side_income(p, t, idle, day_wage, xp):
+    """3. Side work on days without main work: berries for loggers in season, else odd jobs."""
+    berries = idle * t.berry_usd_per_day * t.berries
+    odd_jobs = idle * p["odd_job_share"] * p["odd_job_pay"] * day_wage * t.odd_jobs
+    return berries + odd_jobs
+
+
+def choose_hours(p, work, hourly, need, fatigue, xp):
+    """2. A normal day, longer when behind on the quota or the savings goal, up to a cap
+    that fatigue lowers. Returns (hours a day, new fatigue)."""
+    wanted = need / xp.maximum(work * hourly, 1e-9)
+    cap = p["max_hours"] - p["fatigue_hours_cut"] * fatigue
+    hours = xp.where(work > 0, xp.minimum(xp.maximum(wanted, p["normal_hours"]), cap), 0.0)
+    overtime = (
+        xp.maximum(hours - p["normal_hours"], 0.0)
+        / max(p["max_hours"] - p["normal_hours"], 1e-9)
+        * work / FULL_MONTH_DAYS
+    )
+    r = p["fatigue_recovery"]
+    return hours, xp.minimum((1 - r) * fatigue + r * overtime, 1.0)
+
+
+def pay(income, due, living, ledger, xp):
+    """4. Income pays the quota due (arrears first), then savings do; living costs come
+    out of what is left, then out of the ledger, which may go below zero.
+
+    Returns (quota paid, new arrears, new ledger)."""
+    from_income = xp.minimum(income, due)
+    from_ledger = xp.minimum(xp.maximum(ledger, 0.0), due - from_income)
+    arrears = (due - from_income) - from_ledger
+    return from_income + from_ledger, arrears, ledger - from_ledger + (income - from_income) - living
+
+
+def fate(arrears, threshold, months_left, serious, xp):
+    """5. Sent home when injured seriously or when arrears reach the threshold; home when
+    the contract ends; otherwise abroad another month."""
+    # tolerance: arrears summed month by month may miss an exact multiple by one ulp
+    enforced = (arrears > 0) & (arrears >= threshold * (1 - 1e-9))
+    return xp.where(
+        serious, HOME_INJURY,
+        xp.where(enforced, HOME_ARREARS, xp.where(months_left <= 0, COMPLETED, ABROAD)),
+    )
+
+
+def settle(p, ledger, xp):
+    """At return the ledger is paid out less the deductions and the fare, never below zero."""
+    return xp.maximum(ledger * (1 - p["settlement_deduction_share"]) - p["airfare_usd"], 0.0)
+
+
+def month(p, t: MonthTerms, w, u, xp) -> dict:
+    """One month for the workers in ``w`` (arrays or one worker's numbers) under terms ``t``.
+
+    ``u`` holds the month's uniform draws (days off, weather, injury, severity).
+    Returns the new state and the month's flows, by name."""
+    work, idle = workdays(p, t.season, u[0], u[1], xp)
+    work, idle, serious = injuries(p, w.fatigue, work, idle, u[2], u[3], xp)
+    day_wage = t.wage_usd * w.skill / FULL_MONTH_DAYS
+    side = side_income(p, t, idle, day_wage, xp)
+    due = w.arrears + t.quota_usd
+    on_pace = xp.maximum(w.target - w.ledger, 0.0) / xp.maximum(w.months_left, 1.0)
+    need = due + t.living_usd + on_pace - side
+    hours, fatigue = choose_hours(p, work, day_wage / p["normal_hours"], need, w.fatigue, xp)
+    main = work * hours * day_wage / p["normal_hours"]
+    income = main + side
+    paid, arrears, ledger = pay(income, due, t.living_usd, w.ledger, xp)
+    months_left = w.months_left - 1
+    status = fate(arrears, t.threshold_usd, months_left, serious, xp)
+    return dict(
+        ledger=ledger, arrears=arrears, fatigue=fatigue, hours=hours, months_left=months_left,
+        status=status, payout=settle(p, ledger, xp),
+        gross=income, side=side, quota_paid=paid, living=t.living_usd,
+        hours_worked=hours * work, days_worked=work, months_abroad=1.0,
+    )
+
+
+STATE = ("ledger", "arrears", "fatigue", "hours", "months_left", "status", "payout")
+FLOWS = ("gross", "side", "quota_paid", "living", "hours_worked", "days_worked", "months_abroad")
+
+
+def commit(w: Workers, out: dict, rows) -> None:
+    """Write a month's results into the rows still abroad (a boolean mask or one index).
+
+    The payout is written for every row but only read once a worker has left."""
+    if isinstance(rows, np.ndarray):
+        for name in STATE:
+            np.copyto(getattr(w, name), out[name], where=rows, casting="unsafe")
+        for name in FLOWS:
+            np.add(getattr(w, name), out[name], out=getattr(w, name), where=rows)
+    else:
+        for name in STATE:
+            getattr(w, name)[rows] = out[name]
+        for name in FLOWS:
+            getattr(w, name)[rows] += out[name]

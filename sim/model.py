@@ -1,0 +1,140 @@
+"""QuotaModel: builds the cohort and the state, states the monthly schedule, records it."""
+
+import numpy as np
+import mesa
+from mesa.datacollection import DataCollector
+
+from sim import economy
+from sim.agents import State, Worker
+from sim.metrics import outcomes
+from sim.scenario import QuotaScenario, make_scenario, validate
+from sim.sectors import SECTOR_KEYS
+
+# model-level series recorded each month: name -> meaning
+SERIES = {
+    "abroad": "workers still abroad",
+    "share_in_arrears": "share of workers abroad with unpaid quota",
+    "sent_home_arrears": "workers sent home for arrears so far",
+    "sent_home_injury": "workers sent home injured so far",
+    "completed": "workers whose contract ended so far",
+    "mean_hours_per_day": "hours per day worked, over the days worked this month",
+    "revenue_usd": "quota the state collected this month, USD",
+    "mean_ledger_usd": "mean ledger balance of workers abroad, USD",
+    "quota_usd": "mean monthly quota in force for workers abroad, USD",
+    "rub_per_usd": "roubles per US dollar this month",
+}
+
+
+class QuotaModel(mesa.Model):
+    """North Korean workers abroad under a state quota, one step a month.
+
+    Args:
+        scenario: the parameters (defaults: ``QuotaScenario()``); its ``rng`` seeds the run.
+        months: months to run (default: the longest contract).
+        engine: "batched" applies each month's rules to all workers at once over arrays;
+            "agents" has each Worker apply them to itself through ``shuffle_do``
+            (the per-agent reference, same numbers, 25-35x slower).
+        worker_agents: create a Mesa agent per worker (views on the arrays); sweeps and
+            large runs switch it off to save time and memory. The "agents" engine needs it.
+    """
+
+    def __init__(self, scenario: QuotaScenario | None = None, *, months: int | None = None,
+                 engine: str = "batched", worker_agents: bool = True):
+        scenario = scenario or QuotaScenario()
+        super().__init__(scenario=scenario)
+        if engine not in ("batched", "agents"):
+            raise ValueError(f"engine must be 'batched' or 'agents', not {engine!r}")
+        if engine == "agents" and not worker_agents:
+            raise ValueError("the 'agents' engine needs worker_agents=True")
+        self.p = p = validate({k: getattr(scenario, k) for k in scenario.__dict__
+                               if k not in ("rng", "model")})
+        self.engine = engine
+        self.months = months or p["contract_months"] + p["contract_spread_months"]
+        self.month = 0  # months completed
+        self.counts = sector_counts(p)
+        self.state = State(self, p)
+        self.workers = economy.draw_workers(p, self.counts, self.rng)
+        self.draws = np.empty((economy.N_DRAWS, self.workers.n))
+        if worker_agents:
+            for row in range(self.workers.n):
+                Worker(self, row)
+        self._record_month(paid=0.0, hours_worked=0.0, days_worked=0.0)
+        self.datacollector = DataCollector(model_reporters={name: name for name in SERIES})
+        self.datacollector.collect(self)
+
+    def calendar_month(self, month: int) -> int:
+        """Calendar month (1-12) of a month counted from arrival."""
+        return (self.p["start_month"] - 1 + month) % 12 + 1
+
+    def step(self):
+        """One month: the state sets its terms, every worker abroad works and pays,
+        the state books the revenue, and the month is recorded."""
+        self.state.set_policy()
+        abroad = self.workers.status == economy.ABROAD
+        before = self._totals()
+        self.rng.random(out=self.draws)
+        if self.engine == "batched":
+            self.work_all(abroad)
+        else:
+            self.agents_by_type[Worker].shuffle_do("step")
+        paid, hours, days = self._totals() - before
+        self.state.collect(paid)
+        self.month += 1
+        self._record_month(paid, hours, days)
+        self.datacollector.collect(self)
+        self.running = self.month < self.months and self.abroad > 0
+
+    def work_all(self, abroad: np.ndarray) -> None:
+        """Every worker abroad lives the month at once (``Worker.step``, batched)."""
+        terms = self.state.terms.expand(self.counts)
+        out = economy.month(self.p, terms, self.workers, self.draws, economy.ARRAYS)
+        economy.commit(self.workers, out, abroad)
+
+    def run(self) -> "QuotaModel":
+        """Run to the end: all months, or until every worker has gone home."""
+        while self.running:
+            self.step()
+        return self
+
+    def _totals(self) -> np.ndarray:
+        w = self.workers
+        return np.array([w.quota_paid.sum(), w.hours_worked.sum(), w.days_worked.sum()])
+
+    def _record_month(self, paid, hours_worked, days_worked) -> None:
+        """The model-level series for this month, read by the DataCollector."""
+        w = self.workers
+        abroad = w.status == economy.ABROAD
+        n = int(abroad.sum())
+        counts = np.bincount(w.status, minlength=4)
+        self.abroad = n
+        self.share_in_arrears = float((w.arrears[abroad] > 0).sum() / n) if n else 0.0
+        self.sent_home_arrears = int(counts[economy.HOME_ARREARS])
+        self.sent_home_injury = int(counts[economy.HOME_INJURY])
+        self.completed = int(counts[economy.COMPLETED])
+        self.mean_hours_per_day = float(hours_worked / days_worked) if days_worked else 0.0
+        self.revenue_usd = float(paid)
+        self.mean_ledger_usd = float(w.ledger[abroad].mean()) if n else 0.0
+        terms = self.state.terms
+        self.quota_usd = (
+            float((np.bincount(w.sector[abroad], minlength=len(self.counts))
+                   * terms.quota_usd).sum() / n) if n and terms is not None else 0.0
+        )
+        self.rub_per_usd = float(self.state.rub_path[self.month])
+
+
+def sector_counts(p: dict) -> np.ndarray:
+    """Workers per sector from the shares, rounded so they add up to n_workers."""
+    shares = np.array([p[f"share_{k}"] for k in SECTOR_KEYS])
+    exact = shares * p["n_workers"]
+    counts = np.floor(exact).astype(np.int64)
+    short = p["n_workers"] - counts.sum()
+    counts[np.argsort(-(exact - counts), kind="stable")[:short]] += 1
+    return counts
+
+
+def simulate(params: dict | None = None, seed: int | None = None, months: int | None = None,
+             *, worker_agents: bool = False) -> tuple[dict, "pandas.DataFrame"]:
+    """Run one scenario to the end: its outcomes and its monthly series."""
+    model = QuotaModel(make_scenario(params, seed=seed), months=months,
+                       worker_agents=worker_agents).run()
+    return outcomes(model.workers, model.month), model.datacollector.get_model_vars_dataframe()

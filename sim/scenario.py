@@ -1,0 +1,404 @@
+"""Every parameter of the model: type, default, unit, valid range and source.
+
+This is the one place where defaults live. The presets in ``presets/*.toml``, the
+command line, the sweeps and the browser view all start from ``QuotaScenario`` and
+change only what they name; every change is validated here.
+
+Sources are keyed to ``FACTS.md`` (S = straight from a source, D = derived from sourced
+numbers, A = an assumption with no source, to be swept).
+"""
+
+
+import difflib
+import tomllib
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from mesa.experimental.scenarios import Scenario
+
+from sim.sectors import SECTOR_KEYS
+
+PRESETS_DIR = Path(__file__).parent / "presets"
+
+
+class ScenarioError(ValueError):
+    """Bad scenario input: the message is one line a user can act on."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """What a parameter means and which values it may take."""
+
+    unit: str
+    doc: str
+    source: str
+    lo: float | None = None
+    hi: float | None = None
+    choices: tuple[str, ...] | None = None
+
+
+def _p(unit, doc, source, lo=None, hi=None, choices=None):
+    return Param(unit, doc, source, lo, hi, tuple(choices) if choices else None)
+
+
+class QuotaScenario(Scenario):
+    """Parameters of a quotasim run; class attributes are the defaults.
+
+    The defaults describe Russian construction and logging workers under the May 2021
+    quotas (Daily NK, 9 May 2021). ``presets/`` holds the two founding reports.
+    """
+
+    # --- the workforce --------------------------------------------------------------
+    n_workers: Annotated[int, _p(
+        "workers", "Workers dispatched together at month 0 (one cohort).",
+        "A (about 100,000 abroad in all: UN Panel of Experts 2024)", 1, 5_000_000)] = 1000
+    share_construction_rfe: Annotated[float, _p(
+        "share", "Share of workers on construction sites in the Russian Far East.",
+        "A (sector mix not reported)", 0, 1)] = 0.7
+    share_construction_sakhalin: Annotated[float, _p(
+        "share", "Share of workers on construction sites in Sakhalin.",
+        "A (sector mix not reported)", 0, 1)] = 0.0
+    share_logging_rfe: Annotated[float, _p(
+        "share", "Share of workers in logging camps in the Russian Far East.",
+        "A (sector mix not reported)", 0, 1)] = 0.3
+    share_seafood_dalian: Annotated[float, _p(
+        "share", "Share of workers in seafood processing plants in Dalian.",
+        "A (sector mix not reported)", 0, 1)] = 0.0
+    start_year: Annotated[int, _p(
+        "year", "Calendar year of arrival (labels only).", "A", 1990, 2100)] = 2021
+    start_month: Annotated[int, _p(
+        "month 1-12", "Calendar month of arrival; sets where the seasons fall.",
+        "A", 1, 12)] = 1
+    contract_months: Annotated[int, _p(
+        "months", "Mean contract length.",
+        "S: about 3 years (Washington Post 2016; Daily NK)", 6, 120)] = 36
+    contract_spread_months: Annotated[int, _p(
+        "months", "Contracts are uniform in mean +- spread.",
+        "S: 24-60 months in practice (Guardian 2014; Daily NK)", 0, 36)] = 6
+    skill_sigma: Annotated[float, _p(
+        "log-sd", "Spread of personal skill, which scales the sector wage (mean 1).",
+        "A (wages vary by person and workplace: Daily NK 2021)", 0, 1.5)] = 0.2
+    savings_goal_median_usd: Annotated[float, _p(
+        "USD", "Median savings goal a worker plans to bring home.",
+        "S: 1,000-2,000 'transformational', wedding up to 3,000, house 8,000-10,000 "
+        "(Daily NK; Washington Post 2016)", 0, 50_000)] = 3000.0
+    savings_goal_sigma: Annotated[float, _p(
+        "log-sd", "Spread of savings goals across workers (lognormal).",
+        "A", 0, 2)] = 0.5
+    entry_debt_min_usd: Annotated[float, _p(
+        "USD", "Smallest entry bribe, owed at home and repaid from take-home pay.",
+        "S: 50-500 USD (NK Insider 2024)", 0, 10_000)] = 50.0
+    entry_debt_max_usd: Annotated[float, _p(
+        "USD", "Largest entry bribe (uniform between min and max).",
+        "S: 50-500 USD (NK Insider 2024); 1,300 for construction (Daily NK 2021)",
+        0, 10_000)] = 500.0
+
+    # --- wages (monthly gross for a full month at normal hours, local currency) -----
+    wage_construction_rfe: Annotated[float, _p(
+        "RUB/month", "Construction wage, Russian Far East, 26 days at normal hours.",
+        "D: about 900 USD (800 SK intelligence 2024; 1,000 KINU 2025) at 73.65 RUB/USD",
+        0, 1e7)] = 66_000.0
+    wage_construction_sakhalin: Annotated[float, _p(
+        "RUB/month", "Construction wage, Sakhalin, 26 days at normal hours.",
+        "D: at least 1,000 USD (Daily NK/RFA) at 84.9 RUB/USD", 0, 1e7)] = 85_000.0
+    wage_logging_rfe: Annotated[float, _p(
+        "RUB/month", "Logging wage, Russian Far East, 26 days at normal hours.",
+        "A: about 750 USD; no recent figure (500 nominal, Yonhap 2012)", 0, 1e7)] = 55_000.0
+    wage_seafood_dalian: Annotated[float, _p(
+        "CNY/month", "Seafood-plant wage, Dalian, 26 days at normal hours.",
+        "A: no Dalian figure; Liaoning factories 3,200-3,500+ (Daily NK), so a "
+        "quota of 3,400 needs Dalian to pay more: sweep it", 0, 1e6)] = 4_800.0
+
+    # --- quotas, in the currency and period the reports give ------------------------
+    quota_construction_rfe: Annotated[float, _p(
+        "USD/year", "Base quota, construction, Russian Far East.",
+        "S: 7,200 before May 2021 (Daily NK 2021)", 0, 1e6)] = 7_200.0
+    quota_construction_sakhalin: Annotated[float, _p(
+        "RUB/month", "Base quota, construction, Sakhalin.",
+        "S: 62,000 before March 2025 (HNGN/Daily NK 2025)", 0, 1e8)] = 62_000.0
+    quota_logging_rfe: Annotated[float, _p(
+        "USD/year", "Base quota, logging, Russian Far East.",
+        "S: 4,500 before May 2021 (Daily NK 2021)", 0, 1e6)] = 4_500.0
+    quota_seafood_dalian: Annotated[float, _p(
+        "CNY/month", "Base quota, seafood processing, Dalian.",
+        "S: 3,400 before March 2025 (HNGN/Daily NK 2025)", 0, 1e7)] = 3_400.0
+
+    # --- the state's policy ---------------------------------------------------------
+    hike: Annotated[float, _p(
+        "fraction", "Quota hike (0.5 = +50%, 1.0 = doubling), announced after arrival.",
+        "S: +39% and +56% (Daily NK 2021); x2 (HNGN 2025)", 0, 10)] = 0.0
+    hike_month: Annotated[int, _p(
+        "month", "Month (counted from arrival, 0 = first) from which the hike applies.",
+        "A", 0, 200)] = 4
+    hike_weight_construction_rfe: Annotated[float, _p(
+        "x hike", "This sector's hike is hike x weight (1 = uniform hike).", "A", 0, 10)] = 1.0
+    hike_weight_construction_sakhalin: Annotated[float, _p(
+        "x hike", "This sector's hike is hike x weight (1 = uniform hike).", "A", 0, 10)] = 1.0
+    hike_weight_logging_rfe: Annotated[float, _p(
+        "x hike", "This sector's hike is hike x weight (1 = uniform hike).",
+        "A; 1.43 = 55.6/38.9 reproduces the 2021 forestry rise (D)", 0, 10)] = 1.0
+    hike_weight_seafood_dalian: Annotated[float, _p(
+        "x hike", "This sector's hike is hike x weight (1 = uniform hike).", "A", 0, 10)] = 1.0
+    ratchet_per_year: Annotated[float, _p(
+        "fraction/year", "Further rise of every quota at each anniversary of arrival.",
+        "S: rose 'little by little every year' (Daily NK 2021); size A", 0, 1)] = 0.0
+    levy_usd: Annotated[float, _p(
+        "USD/worker", "One-off levy per worker (0 = none), due like the quota.",
+        "S: flood levy 70 USD, Russia 2024; 12,000 CNY, China 2020 (Daily NK; RFA)",
+        0, 20_000)] = 0.0
+    levy_month: Annotated[int, _p(
+        "month", "Month (from arrival) in which the levy falls due.", "A", 0, 200)] = 12
+    enforcement_months: Annotated[float, _p(
+        "months of quota", "Arrears that get a worker sent home.",
+        "S: 4+ months in arrears -> sent home (Daily NK, c. 2022)", 0.25, 60)] = 4.0
+
+    # --- exchange rates -------------------------------------------------------------
+    rub_per_usd: Annotated[float, _p(
+        "RUB/USD", "Rouble rate at arrival.", "S: 73.65, 2021 average (CBR)", 1, 1000)] = 73.65
+    cny_per_usd: Annotated[float, _p(
+        "CNY/USD", "Yuan rate (held constant).", "S: 7.17-7.20, Feb-Apr 2025 (CFETS)",
+        1, 100)] = 7.2
+    fx_path: Annotated[str, _p(
+        "", "Path of the rouble: constant, a one-off shock that decays, or a random walk.",
+        "S: 84 -> 106 RUB/USD, Feb-Mar 2022 (VOA 2022; CBR)",
+        choices=("constant", "shock", "random"))] = "constant"
+    fx_shock_month: Annotated[int, _p(
+        "month", "Month (from arrival) of the rouble shock.",
+        "A: month 14 = March 2022 for a January 2021 arrival", 0, 200)] = 14
+    fx_shock_size: Annotated[float, _p(
+        "fraction", "Rise of RUB/USD at the shock (the rouble falls).",
+        "D: 73.65 -> 106.47 = +44.5% (CBR; VOA 2022)", 0, 5)] = 0.445
+    fx_shock_halflife_months: Annotated[float, _p(
+        "months", "Half-life of the shock's decay back to the base rate.",
+        "A: the 2022 average, 68.55, was back below 2021's (CBR)", 0.1, 1000)] = 3.0
+    fx_volatility: Annotated[float, _p(
+        "log-sd/month", "Monthly volatility of the random rouble path.",
+        "A", 0, 0.5)] = 0.04
+
+    # --- work time and seasons ------------------------------------------------------
+    days_off_per_month: Annotated[float, _p(
+        "days", "Mean days off a month (each worker takes the floor or ceiling).",
+        "S: 1-2 a month (US State Dept 2017; BBC 2025)", 0, 8)] = 1.5
+    normal_hours: Annotated[float, _p(
+        "hours/day", "A normal working day.",
+        "S: 12-16 typical (US State Dept 2017; UN rapporteur 2015)", 4, 20)] = 12.0
+    max_hours: Annotated[float, _p(
+        "hours/day", "The longest day a rested worker works.",
+        "S: up to 16, at the extreme 18-20 (BBC 2025)", 4, 22)] = 16.0
+    winter_days_lost: Annotated[float, _p(
+        "share", "Share of construction days lost in December-February.",
+        "A: no count; sweep 10-40% (FACTS)", 0, 1)] = 0.3
+    weather_days_lost: Annotated[float, _p(
+        "share", "Mean share of the season's days lost to weather or no project "
+        "(each worker draws uniformly between 0 and twice this).",
+        "A: 'many days they cannot work' (Daily NK 2021)", 0, 0.5)] = 0.1
+    seafood_lowseason_days: Annotated[float, _p(
+        "share", "Share of days a Dalian plant works in May-August (fishing moratorium).",
+        "A", 0, 1)] = 0.7
+    living_cost_usd: Annotated[float, _p(
+        "USD/month", "Food and lodging deducted each month (fixed in local currency "
+        "at the arrival rate).",
+        "D: 10-20% of pay (NKDB 2016); 500 CNY/month (Daily NK 2024)", 0, 2000)] = 100.0
+
+    # --- fatigue and injury ---------------------------------------------------------
+    fatigue_recovery: Annotated[float, _p(
+        "1/month", "Weight of this month's overtime in fatigue (moving average).",
+        "A", 0.01, 1)] = 0.3
+    fatigue_hours_cut: Annotated[float, _p(
+        "hours/day", "How much full fatigue lowers the longest day a worker can work.",
+        "A", 0, 12)] = 2.0
+    injury_rate_base: Annotated[float, _p(
+        "1/month", "Monthly chance of an injury for a rested worker.", "A", 0, 1)] = 0.005
+    injury_rate_fatigue: Annotated[float, _p(
+        "1/month", "Extra monthly chance of an injury at full fatigue.", "A", 0, 1)] = 0.03
+    serious_injury_share: Annotated[float, _p(
+        "share", "Share of injuries that send a worker home, at its own cost.",
+        "S: repatriation at the worker's cost (Mirror/BBC 2025); share A", 0, 1)] = 0.1
+    injury_days_lost: Annotated[float, _p(
+        "days", "Workdays lost to a minor injury.", "A", 0, 31)] = 10.0
+
+    # --- side work ------------------------------------------------------------------
+    side_work: Annotated[bool, _p(
+        "", "Whether workers may take side work on days without main work.",
+        "S: loggers pick berries (Daily NK 2021); side jobs (Daily NK 2015)")] = True
+    berry_kg_per_day: Annotated[float, _p(
+        "kg/day", "Bog bilberry a logger picks in a day.",
+        "S: 15-20 kg/day (Daily NK 2020)", 0, 100)] = 17.5
+    berry_price_rub: Annotated[float, _p(
+        "RUB/kg", "Price a picker gets for a kilogram of berries.",
+        "D: 7,000/12/150 = 3.9 USD/kg = 286 RUB at 73.65; from 200 RUB/kg, Karelia "
+        "2025 (pravda.ru)", 0, 10_000)] = 286.0
+    berry_season_start: Annotated[int, _p(
+        "month 1-12", "First calendar month of the berry season.",
+        "A (bog bilberry ripens in late summer)", 1, 12)] = 8
+    berry_season_months: Annotated[int, _p(
+        "months", "Length of the berry season.", "S: about 2 months (Daily NK)", 0, 12)] = 2
+    odd_job_share: Annotated[float, _p(
+        "share", "Share of days without main work on which an odd job is found.",
+        "A", 0, 1)] = 0.3
+    odd_job_pay: Annotated[float, _p(
+        "x day wage", "An odd job's pay for a day, relative to the main day wage.",
+        "A", 0, 3)] = 0.5
+
+    # --- settlement at return -------------------------------------------------------
+    settlement_deduction_share: Annotated[float, _p(
+        "share", "Share of the ledger withheld at payout (fees, food, lodging, medical).",
+        "S: one worker owed 5,000+ USD received 2,000 (Daily NK 2024); share A",
+        0, 1)] = 0.3
+    airfare_usd: Annotated[float, _p(
+        "USD", "Fare home, deducted from the payout.", "A", 0, 5000)] = 300.0
+
+
+SPECS: dict[str, Param] = {
+    name: hint.__metadata__[0]
+    for name, hint in typing.get_type_hints(QuotaScenario, include_extras=True).items()
+    if hasattr(hint, "__metadata__")
+}
+TYPES: dict[str, type] = {
+    name: typing.get_type_hints(QuotaScenario)[name] for name in SPECS
+}
+DEFAULTS: dict[str, Any] = {name: getattr(QuotaScenario, name) for name in SPECS}
+
+
+def coerce(name: str, value: Any) -> Any:
+    """Check one parameter's name, type and range; return the value in its type."""
+    if name not in SPECS:
+        close = difflib.get_close_matches(name, SPECS, n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise ScenarioError(f"unknown parameter '{name}'{hint}")
+    spec, kind = SPECS[name], TYPES[name]
+    if isinstance(value, str) and kind is not str:
+        value = _parse_text(name, value, kind)
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ScenarioError(f"{name} must be true or false, not {value!r}")
+    elif kind is int:
+        if isinstance(value, bool) or not (
+            isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+        ):
+            raise ScenarioError(f"{name} must be a whole number, not {value!r}")
+        value = int(value)
+    elif kind is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ScenarioError(f"{name} must be a number, not {value!r}")
+        value = float(value)
+        if value != value:
+            raise ScenarioError(f"{name} must be a number, not NaN")
+    elif kind is str and value not in spec.choices:
+        raise ScenarioError(f"{name} must be one of {', '.join(spec.choices)}, not {value!r}")
+    if spec.lo is not None and not spec.lo <= value <= spec.hi:
+        unit = f" ({spec.unit})" if spec.unit else ""
+        raise ScenarioError(f"{name} = {value:g} is out of range [{spec.lo:g}, {spec.hi:g}]{unit}")
+    return value
+
+
+def _parse_text(name: str, text: str, kind: type) -> Any:
+    """A value typed on the command line, read as its parameter's type."""
+    if kind is bool:
+        low = text.strip().lower()
+        if low in ("true", "1", "yes", "on"):
+            return True
+        if low in ("false", "0", "no", "off"):
+            return False
+        raise ScenarioError(f"{name} must be true or false, not {text!r}")
+    try:
+        number = float(text)
+    except ValueError:
+        raise ScenarioError(f"{name} must be a number, not {text!r}") from None
+    return number
+
+
+def validate(params: dict[str, Any]) -> dict[str, Any]:
+    """All parameters, defaults filled in, each checked, and checked together."""
+    merged = dict(DEFAULTS)
+    merged.update({name: coerce(name, value) for name, value in params.items()})
+    shares = [merged[f"share_{s}"] for s in SECTOR_KEYS]
+    if abs(sum(shares) - 1) > 1e-9:
+        raise ScenarioError(
+            f"the sector shares must add up to 1, not {sum(shares):g} "
+            f"({', '.join(f'share_{s}' for s in SECTOR_KEYS)})"
+        )
+    if merged["max_hours"] < merged["normal_hours"]:
+        raise ScenarioError("max_hours must be at least normal_hours")
+    if merged["entry_debt_max_usd"] < merged["entry_debt_min_usd"]:
+        raise ScenarioError("entry_debt_max_usd must be at least entry_debt_min_usd")
+    if merged["contract_spread_months"] >= merged["contract_months"]:
+        raise ScenarioError("contract_spread_months must be less than contract_months")
+    return merged
+
+
+def make_scenario(params: dict[str, Any] | None = None, *, seed: int | None = None) -> QuotaScenario:
+    """A validated scenario; ``seed`` becomes the model's ``rng``."""
+    return QuotaScenario(rng=seed, **validate(params or {}))
+
+
+def preset_names() -> list[str]:
+    return sorted(p.stem for p in PRESETS_DIR.glob("*.toml"))
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file as a dict, with one-line errors for a missing or malformed file."""
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise ScenarioError(f"no such file: {path}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ScenarioError(f"{path} is not valid TOML: {e}") from None
+
+
+def load_preset(name_or_path: str) -> tuple[dict[str, Any], str]:
+    """Parameters and description of a preset name or a scenario TOML file.
+
+    A scenario file holds ``description = "..."`` and a ``[params]`` table.
+    """
+    if name_or_path.endswith(".toml") or "/" in name_or_path:
+        path = Path(name_or_path)
+    else:
+        path = PRESETS_DIR / f"{name_or_path}.toml"
+        if not path.exists():
+            close = difflib.get_close_matches(name_or_path, preset_names(), n=2, cutoff=0.3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise ScenarioError(
+                f"unknown preset '{name_or_path}' (presets: {', '.join(preset_names())}){hint}"
+            )
+    doc = read_toml(path)
+    unknown = set(doc) - {"description", "params"}
+    if unknown:
+        raise ScenarioError(f"{path}: unknown top-level key(s) {', '.join(sorted(unknown))}; "
+                            "put parameters under [params]")
+    params = doc.get("params", {})
+    for name, value in params.items():
+        try:
+            coerce(name, value)
+        except ScenarioError as e:
+            raise ScenarioError(f"{path}: {e}") from None
+    return params, doc.get("description", "")
+
+
+def parse_assignments(pairs: list[str]) -> dict[str, Any]:
+    """``NAME=VALUE`` strings from the command line, each checked."""
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise ScenarioError(f"--set takes NAME=VALUE, not {pair!r}")
+        out[name.strip()] = coerce(name.strip(), value.strip())
+    return out
+
+
+def param_table() -> str:
+    """Every parameter with default, unit, range and source, as a Markdown table."""
+    rows = ["| parameter | default | unit | range | meaning | source |",
+            "|---|---|---|---|---|---|"]
+    for name, spec in SPECS.items():
+        default = DEFAULTS[name]
+        shown = f"{default:,g}" if isinstance(default, float) else str(default).lower() \
+            if isinstance(default, bool) else f"{default:,}" if isinstance(default, int) \
+            else default
+        rng = ", ".join(spec.choices) if spec.choices else (
+            f"{spec.lo:,g} - {spec.hi:,g}" if spec.lo is not None else "true, false")
+        rows.append(f"| `{name}` | {shown} | {spec.unit} | {rng} | {spec.doc} | {spec.source} |")
+    return "\n".join(rows)
