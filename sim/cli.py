@@ -69,6 +69,46 @@ def cmd_params(args) -> int:
     return 0
 
 
+def cmd_sweep(args) -> int:
+    from sim.sweep import Progress, load_experiment, run_sweep
+
+    exp = load_experiment(args.spec)
+    if args.jobs is not None and args.jobs < 1:
+        raise ScenarioError(f"--jobs must be at least 1, not {args.jobs}")
+    if args.scheduler and args.executor != "dask":
+        raise ScenarioError("--scheduler needs --executor dask")
+    print(f"{exp.name}: {len(exp.points)} design points x {exp.replicates} replicates "
+          f"= {len(exp.runs)} runs", file=sys.stderr)
+    result = run_sweep(exp, executor=args.executor, jobs=args.jobs, scheduler=args.scheduler,
+                       out=args.out, fresh=args.fresh, progress=Progress())
+    print(f"{result.computed} runs computed, {result.reused} reused; tables in {result.out}/",
+          file=sys.stderr)
+    print(format_summary(result.out / "summary.csv", exp.varied))
+    if result.failed:
+        print(f"quotasim: {result.failed} of {result.total} runs failed; see the 'error' "
+              f"column of {result.out / 'runs.csv'}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def format_summary(path, varied: list[str]) -> str:
+    """The summary's headline outcomes for all workers, one row per design point."""
+    import pandas as pd
+
+    summary = pd.read_csv(path)
+    if summary.empty:
+        return "(no successful runs)"
+    headline = ["share_sent_home", "share_missed_goal", "revenue_per_worker_year_usd",
+                "mean_hours_per_day"]
+    rows = summary[(summary["sector"] == "all") & summary["outcome"].isin(headline)]
+    cell = rows.apply(lambda r: f"{r['mean']:.3g} [{r['ci_low']:.3g}, {r['ci_high']:.3g}]",
+                      axis=1)
+    table = rows.assign(cell=cell).pivot_table(index=["point", *varied], columns="outcome",
+                                               values="cell", aggfunc="first")
+    return table[[h for h in headline if h in table]].reset_index("point", drop=True) \
+        .to_string()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="quotasim",
@@ -88,6 +128,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     scen = sub.add_parser("scenarios", help="list the presets")
     scen.set_defaults(func=cmd_scenarios)
+
+    sweep = sub.add_parser("sweep", help="run an experiment (TOML): design x replicates")
+    sweep.add_argument("spec", help="experiment file, e.g. experiments/hike_sweep.toml")
+    sweep.add_argument("--executor", choices=["serial", "processes", "dask"],
+                       default="processes", help="where runs execute (default: processes)")
+    sweep.add_argument("--jobs", type=int, help="parallel workers (default: all cores)")
+    sweep.add_argument("--scheduler", metavar="ADDRESS",
+                       help="an existing Dask scheduler, e.g. tcp://host:8786")
+    sweep.add_argument("--out", help="output folder (default: results/data/<name>/)")
+    sweep.add_argument("--fresh", action="store_true",
+                       help="discard stored runs and start over")
+    sweep.set_defaults(func=cmd_sweep)
 
     params = sub.add_parser("params", help="every parameter: default, unit, range, source")
     params.set_defaults(func=cmd_params)
