@@ -86,3 +86,10 @@ def test_parameter_table_lists_every_parameter_once():
     table = param_table()
     for name in SPECS:
         assert table.count(f"| `{name}` |") == 1
+
+
+def test_odd_parameter_table_is_the_generated_one():
+    from sim.docs import ODD, with_table
+
+    text = ODD.read_text()
+    assert with_table(text) == text, "docs/ODD.md is stale: run `python -m sim.docs`"
