@@ -27,7 +27,7 @@ def cmd_run(args) -> int:
     validate(params)
     if args.months is not None and args.months < 1:
         raise ScenarioError(f"--months must be at least 1, not {args.months}")
-    result, _ = simulate(params, seed=args.seed, months=args.months)
+    result = simulate(params, seed=args.seed, months=args.months).outcomes
     if args.json:
         print(json.dumps(result, indent=2))
     else:

@@ -1,7 +1,10 @@
 """QuotaModel: builds the cohort and the state, states the monthly schedule, records it."""
 
-import numpy as np
+from typing import NamedTuple
+
 import mesa
+import numpy as np
+import pandas as pd
 from mesa.datacollection import DataCollector
 
 from sim import economy
@@ -133,8 +136,15 @@ def sector_counts(p: dict) -> np.ndarray:
 
 
 def simulate(params: dict | None = None, seed: int | None = None, months: int | None = None,
-             *, worker_agents: bool = False) -> tuple[dict, "pandas.DataFrame"]:
-    """Run one scenario to the end: its outcomes and its monthly series."""
+             *, worker_agents: bool = False) -> "RunResult":
+    """Run one scenario to the end."""
     model = QuotaModel(make_scenario(params, seed=seed), months=months,
                        worker_agents=worker_agents).run()
-    return outcomes(model.workers, model.month), model.datacollector.get_model_vars_dataframe()
+    return RunResult(outcomes(model.workers, model.month),
+                     model.datacollector.get_model_vars_dataframe(), model.workers)
+
+
+class RunResult(NamedTuple):
+    outcomes: dict  # metrics.outcomes: overall and by_sector
+    monthly: pd.DataFrame  # the SERIES, one row a month from month 0
+    workers: economy.Workers  # final state of every worker

@@ -40,7 +40,9 @@ from sim.scenario import (
 from sim.sectors import SECTOR_KEYS
 
 SPEC_KEYS = {"name", "description", "base", "months", "replicates", "root_seed",
-             "common_random_numbers", "fixed", "vary", "sample"}
+             "common_random_numbers", "tables", "fixed", "vary", "sample"}
+TABLES = ("runs", "summary", "monthly", "take_home")  # runs and summary are always written
+QUANTILES = np.linspace(0, 1, 51)  # of take-home pay and savings goals, per run
 SAMPLE_METHODS = ("lhs", "sobol", "saltelli")
 RESULTS_DIR = Path("results") / "data"
 MODEL_FILES = ("economy.py", "agents.py", "model.py", "scenario.py", "sectors.py", "metrics.py")
@@ -72,6 +74,7 @@ class Experiment:
     runs: list[Run]
     seeds: list[int] = field(default_factory=list)
     sample: dict | None = None  # method, n and bounds of a sampled design
+    tables: tuple[str, ...] = ("runs", "summary", "monthly")
 
 
 def code_version() -> str:
@@ -98,6 +101,9 @@ def load_experiment(path: str | Path) -> Experiment:
     months = doc.get("months")
     if months is not None and (not isinstance(months, int) or months < 1):
         raise ScenarioError(f"{where}: months must be a whole number >= 1, not {months!r}")
+    tables = doc.get("tables", ["runs", "summary", "monthly"])
+    if not isinstance(tables, list) or set(tables) - set(TABLES):
+        raise ScenarioError(f"{where}: tables must be a list drawn from {', '.join(TABLES)}")
     root_seed = doc.get("root_seed", 0)
     if not isinstance(root_seed, int) or root_seed < 0:
         raise ScenarioError(f"{where}: root_seed must be a whole number >= 0, not {root_seed!r}")
@@ -143,6 +149,7 @@ def load_experiment(path: str | Path) -> Experiment:
         name=doc.get("name", path.stem), text=path.read_text(), months=months,
         replicates=replicates, root_seed=root_seed, varied=names, points=points, runs=runs,
         seeds=seeds, sample=sample[1] if sample else None,
+        tables=tuple(t for t in TABLES if t in {"runs", "summary", *tables}),
     )
 
 
@@ -244,13 +251,14 @@ def run_identity(version: str, params: dict, seed: int, months: int | None) -> s
 
 def run_chunk(runs: list[Run]) -> dict:
     """Simulate a chunk of runs; a run that raises is recorded with its error."""
-    from sim.model import simulate
+    import sim.model
 
-    rows, monthly = [], []
+    rows, monthly, take_home = [], [], []
     for run in runs:
         row = {"run_id": run.run_id, "error": ""}
         try:
-            result, series = simulate(run.params, seed=run.seed, months=run.months)
+            result, series, workers = sim.model.simulate(run.params, seed=run.seed,
+                                                         months=run.months)
         except Exception as e:  # noqa: BLE001 - recorded, the sweep goes on
             row["error"] = f"{type(e).__name__}: {e}"
         else:
@@ -258,8 +266,17 @@ def run_chunk(runs: list[Run]) -> dict:
             series.insert(0, "month", np.arange(len(series)))
             series.insert(0, "run_id", run.run_id)
             monthly.append(series)
+            take_home.append(pd.DataFrame({
+                "run_id": run.run_id, "quantile": QUANTILES,
+                "take_home_usd": np.quantile(workers.payout, QUANTILES),
+                "goal_usd": np.quantile(workers.goal, QUANTILES),
+            }))
         rows.append(row)
-    return {"runs": rows, "monthly": pd.concat(monthly, ignore_index=True) if monthly else None}
+    return {"runs": rows, "monthly": _stack(monthly), "take_home": _stack(take_home)}
+
+
+def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
+    return pd.concat(frames, ignore_index=True) if frames else None
 
 
 def _flatten(result: dict) -> dict:
@@ -328,20 +345,26 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
 
 
 def stored_results(chunk_dir: Path) -> tuple[dict, dict]:
-    """Rows and monthly series of every stored run, by run id; a success wins over a failure."""
-    rows, monthly = {}, {}
+    """Rows of every stored run, and its per-run tables (monthly, take_home), by run id;
+    a success wins over a failure."""
+    rows, per_run = {}, {name: {} for name in PER_RUN}
     for path in sorted(chunk_dir.glob("chunk-*.pkl")):
         with open(path, "rb") as f:
             chunk = pickle.load(f)
-        series = chunk["monthly"]
-        by_run = dict(iter(series.groupby("run_id", sort=False))) if series is not None else {}
+        split = {name: dict(iter(chunk[name].groupby("run_id", sort=False)))
+                 if chunk.get(name) is not None else {} for name in PER_RUN}
         for row in chunk["runs"]:
-            if row["run_id"] in rows and not rows[row["run_id"]]["error"]:
+            run_id = row["run_id"]
+            if run_id in rows and not rows[run_id]["error"]:
                 continue
-            rows[row["run_id"]] = row
-            if row["run_id"] in by_run:
-                monthly[row["run_id"]] = by_run[row["run_id"]]
-    return rows, monthly
+            rows[run_id] = row
+            for name in PER_RUN:
+                if run_id in split[name]:
+                    per_run[name][run_id] = split[name][run_id]
+    return rows, per_run
+
+
+PER_RUN = ("monthly", "take_home")
 
 
 @dataclass
@@ -381,10 +404,10 @@ def run_sweep(exp: Experiment, *, executor: str = "serial", jobs: int | None = N
         if progress:
             progress(done, failed, len(pending))
 
-    rows, monthly = stored_results(chunk_dir)
+    rows, per_run = stored_results(chunk_dir)
     runs_table = assemble_runs(exp, rows)
     n_failed = int((runs_table["error"] != "").sum())
-    write_tables(exp, out, runs_table, monthly)
+    write_tables(exp, out, runs_table, per_run)
     provenance = build_provenance(exp, executor, jobs, started, total=len(exp.runs),
                                   computed=len(pending), reused=len(exp.runs) - len(pending),
                                   failed=n_failed)
@@ -440,15 +463,18 @@ def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, floa
     return mean, mean - half, mean + half
 
 
-def write_tables(exp: Experiment, out: Path, runs: pd.DataFrame, monthly: dict) -> None:
-    """runs.csv, summary.csv and monthly.csv, each written atomically."""
+def write_tables(exp: Experiment, out: Path, runs: pd.DataFrame, per_run: dict) -> None:
+    """The experiment's tables as CSV, each written atomically, runs in design order."""
     def csv(name, frame):
-        write_atomic(out / name, lambda p: frame.to_csv(p, index=False, float_format="%.10g"))
+        write_atomic(out / f"{name}.csv",
+                     lambda p: frame.to_csv(p, index=False, float_format="%.10g"))
 
-    csv("runs.csv", runs)
-    csv("summary.csv", summarize(runs, exp.varied))
-    series = [monthly[r.run_id] for r in exp.runs if r.run_id in monthly]
-    csv("monthly.csv", pd.concat(series, ignore_index=True) if series else pd.DataFrame())
+    csv("runs", runs)
+    csv("summary", summarize(runs, exp.varied))
+    for name in PER_RUN:
+        if name in exp.tables:
+            frames = [per_run[name][r.run_id] for r in exp.runs if r.run_id in per_run[name]]
+            csv(name, pd.concat(frames, ignore_index=True) if frames else pd.DataFrame())
 
 
 def build_provenance(exp: Experiment, executor: str, jobs: int, started: datetime,

@@ -51,8 +51,8 @@ def test_construction_at_10000_usd_a_year_takes_nearly_every_available_day():
 
 def test_doubling_sakhalin_and_dalian_quotas_raises_hours_and_leaves_most_short():
     """HNGN 2025: workers work longer hours and 'won't see a penny'."""
-    before, _ = simulate(preset("sakhalin-dalian-2025", n_workers=2000, hike=0.0), seed=3)
-    after, _ = simulate(preset("sakhalin-dalian-2025", n_workers=2000), seed=3)
+    before = simulate(preset("sakhalin-dalian-2025", n_workers=2000, hike=0.0), seed=3).outcomes
+    after = simulate(preset("sakhalin-dalian-2025", n_workers=2000), seed=3).outcomes
     for sector in ("construction_sakhalin", "seafood_dalian"):
         assert after["by_sector"][sector]["mean_hours_per_day"] > \
             before["by_sector"][sector]["mean_hours_per_day"]
@@ -61,14 +61,14 @@ def test_doubling_sakhalin_and_dalian_quotas_raises_hours_and_leaves_most_short(
 
 @pytest.mark.parametrize("name", ["russia-2021", "sakhalin-dalian-2025"])
 def test_without_a_hike_few_are_sent_home_for_arrears(name):
-    result, _ = simulate(preset(name, n_workers=2000, hike=0.0), seed=7)
+    result = simulate(preset(name, n_workers=2000, hike=0.0), seed=7).outcomes
     assert result["share_sent_home_arrears"] < 0.05
 
 
 @pytest.mark.parametrize("name", ["russia-2021", "sakhalin-dalian-2025"])
 def test_with_common_random_numbers_the_share_sent_home_does_not_fall_as_the_hike_grows(name):
     shares = [
-        simulate(preset(name, n_workers=1000, hike=h), seed=21)[0]["share_sent_home"]
+        simulate(preset(name, n_workers=1000, hike=h), seed=21).outcomes["share_sent_home"]
         for h in np.arange(0, 2.01, 0.25)
     ]
     assert all(b >= a - 0.01 for a, b in zip(shares, shares[1:]))
