@@ -24,6 +24,7 @@ class State(mesa.Agent):
         base_rate = np.array([self.local_per_usd(s, 0) for s in SECTORS])
         self.living_local = p["living_cost_usd"] * base_rate  # fixed in local prices
         self.terms: MonthTerms | None = None
+        self.terms_by_sector: list[MonthTerms] = []  # the month's terms, one sector each
         self.revenue = 0.0  # USD collected this month
         self.revenue_total = 0.0
 
@@ -65,6 +66,8 @@ class State(mesa.Agent):
             berry_usd_per_day=np.full(len(SECTORS), p["berry_kg_per_day"] * p["berry_price_rub"]
                                       / self.rub_path[month]),
         )
+        # split once a month, not once per worker: every worker in a sector shares them
+        self.terms_by_sector = self.terms.by_sector()
 
     def collect(self, paid_usd: float) -> None:
         """Book what the workers paid this month."""
@@ -95,7 +98,7 @@ class Worker(mesa.Agent):
         self.row = row
 
     def _get(self, name):
-        return getattr(self.model.workers, name)[self.row].item()
+        return getattr(self.model.workers, name).item(self.row)
 
     @property
     def sector(self) -> str:
@@ -118,23 +121,19 @@ class Worker(mesa.Agent):
         rest to the ledger; 5. go home on arrears, serious injury or the contract's end.
 
         The rules are those of ``economy.month``, applied to this worker's row alone."""
-        model, w = self.model, self.model.workers
-        if w.status[self.row] != economy.ABROAD:
+        model, w, row = self.model, self.model.workers, self.row
+        if w.status.item(row) != economy.ABROAD:
             return
-        sector = int(w.sector[self.row])
-        mine = _Row(w, self.row)
-        out = economy.month(model.p, model.state.terms.pick(sector), mine,
-                            model.draws[:, self.row].tolist(), economy.SCALARS)
-        economy.commit(w, out, self.row)
+        out = economy.month(model.p, model.state.terms_by_sector[w.sector.item(row)],
+                            _Row(w, row), model.draws[:, row].tolist(), economy.SCALARS)
+        economy.commit(w, out, row)
 
 
 class _Row:
-    """One worker's state variables as Python numbers, read lazily."""
+    """The state ``economy.month`` reads from one worker, as Python numbers."""
 
-    __slots__ = ("_w", "_row")
+    __slots__ = economy.READS
 
     def __init__(self, w, row):
-        self._w, self._row = w, row
-
-    def __getattr__(self, name):
-        return getattr(self._w, name)[self._row].item()
+        for name in economy.READS:
+            setattr(self, name, getattr(w, name).item(row))

@@ -56,6 +56,10 @@ class Workers:
     def n(self) -> int:
         return len(self.sector)
 
+    def rows(self, part: slice) -> "Workers":
+        """A view of a range of rows: writing to it writes to those workers."""
+        return Workers(*(getattr(self, f.name)[part] for f in fields(self)))
+
 
 def draw_workers(p: dict, counts: np.ndarray, rng: np.random.Generator) -> Workers:
     """A cohort: ``counts[s]`` workers in sector s, personal traits drawn from ``rng``."""
@@ -87,7 +91,7 @@ def draw_workers(p: dict, counts: np.ndarray, rng: np.random.Generator) -> Worke
 @dataclass
 class MonthTerms:
     """What a month offers and demands in each sector: arrays of one value per sector
-    (from the State), or one worker's values (``pick``), or one per worker (``expand``)."""
+    (from the State), or one sector's values (``by_sector``), or one per worker (``expand``)."""
 
     season: np.ndarray  # share of normal workdays the sector can work this month
     wage_usd: np.ndarray  # monthly wage at normal hours for skill 1
@@ -101,8 +105,10 @@ class MonthTerms:
     def expand(self, counts: np.ndarray) -> "MonthTerms":
         return MonthTerms(*(np.repeat(getattr(self, f.name), counts) for f in fields(self)))
 
-    def pick(self, sector: int) -> "MonthTerms":
-        return MonthTerms(*(getattr(self, f.name)[sector].item() for f in fields(self)))
+    def by_sector(self) -> list["MonthTerms"]:
+        """One MonthTerms of Python numbers for each sector."""
+        columns = (getattr(self, f.name).tolist() for f in fields(self))
+        return [MonthTerms(*values) for values in zip(*columns)]
 
 
 def workdays(p, season, u_off, u_weather, xp):
@@ -200,6 +206,7 @@ def month(p, t: MonthTerms, w, u, xp) -> dict:
     )
 
 
+READS = ("skill", "target", "months_left", "ledger", "arrears", "fatigue")  # what month reads of a worker
 STATE = ("ledger", "arrears", "fatigue", "hours", "months_left", "status", "payout")
 FLOWS = ("gross", "side", "quota_paid", "living", "hours_worked", "days_worked", "months_abroad")
 

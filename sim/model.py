@@ -13,6 +13,8 @@ from sim.metrics import outcomes
 from sim.scenario import QuotaScenario, make_scenario, validate
 from sim.sectors import SECTOR_KEYS
 
+BLOCK_ROWS = 8192  # rows per call of the batched month (see sector_blocks)
+
 # model-level series recorded each month: name -> meaning
 SERIES = {
     "abroad": "workers still abroad",
@@ -58,6 +60,7 @@ class QuotaModel(mesa.Model):
         self.state = State(self, p)
         self.workers = economy.draw_workers(p, self.counts, self.rng)
         self.draws = np.empty((economy.N_DRAWS, self.workers.n))
+        self.blocks = sector_blocks(self.counts, BLOCK_ROWS)
         if worker_agents:
             for row in range(self.workers.n):
                 Worker(self, row)
@@ -88,10 +91,13 @@ class QuotaModel(mesa.Model):
         self.running = self.month < self.months and self.abroad > 0
 
     def work_all(self, abroad: np.ndarray) -> None:
-        """Every worker abroad lives the month at once (``Worker.step``, batched)."""
-        terms = self.state.terms.expand(self.counts)
-        out = economy.month(self.p, terms, self.workers, self.draws, economy.ARRAYS)
-        economy.commit(self.workers, out, abroad)
+        """Every worker abroad lives the month at once (``Worker.step``, batched), one
+        block of rows at a time (see ``sector_blocks``)."""
+        for s, rows in self.blocks:
+            w = self.workers.rows(rows)
+            out = economy.month(self.p, self.state.terms_by_sector[s], w, self.draws[:, rows],
+                                economy.ARRAYS)
+            economy.commit(w, out, abroad[rows])
 
     def run(self) -> "QuotaModel":
         """Run to the end: all months, or until every worker has gone home."""
@@ -104,25 +110,44 @@ class QuotaModel(mesa.Model):
         return np.array([w.quota_paid.sum(), w.hours_worked.sum(), w.days_worked.sum()])
 
     def _record_month(self, paid, hours_worked, days_worked) -> None:
-        """The model-level series for this month, read by the DataCollector."""
+        """The model-level series for this month, read by the DataCollector.
+
+        Counts, not boolean indexing or bincount: this runs every month and must stay
+        cheap next to the month itself."""
         w = self.workers
         abroad = w.status == economy.ABROAD
-        n = int(abroad.sum())
-        counts = np.bincount(w.status, minlength=4)
+        n = np.count_nonzero(abroad)
         self.abroad = n
-        self.share_in_arrears = float((w.arrears[abroad] > 0).sum() / n) if n else 0.0
-        self.sent_home_arrears = int(counts[economy.HOME_ARREARS])
-        self.sent_home_injury = int(counts[economy.HOME_INJURY])
-        self.completed = int(counts[economy.COMPLETED])
+        self.share_in_arrears = np.count_nonzero((w.arrears > 0) & abroad) / n if n else 0.0
+        self.sent_home_arrears = np.count_nonzero(w.status == economy.HOME_ARREARS)
+        self.sent_home_injury = np.count_nonzero(w.status == economy.HOME_INJURY)
+        self.completed = np.count_nonzero(w.status == economy.COMPLETED)
         self.mean_hours_per_day = float(hours_worked / days_worked) if days_worked else 0.0
         self.revenue_usd = float(paid)
         self.mean_ledger_usd = float(w.ledger[abroad].mean()) if n else 0.0
         terms = self.state.terms
-        self.quota_usd = (
-            float((np.bincount(w.sector[abroad], minlength=len(self.counts))
-                   * terms.quota_usd).sum() / n) if n and terms is not None else 0.0
-        )
+        if n and terms is not None:
+            abroad_by_sector = np.zeros(len(self.counts), dtype=np.int64)
+            for s, rows in self.blocks:
+                abroad_by_sector[s] += np.count_nonzero(abroad[rows])
+            self.quota_usd = float((abroad_by_sector * terms.quota_usd).sum() / n)
+        else:
+            self.quota_usd = 0.0
         self.rub_per_usd = float(self.state.rub_path[self.month])
+
+
+def sector_blocks(counts: np.ndarray, size: int) -> list[tuple[int, slice]]:
+    """(sector, rows) pairs covering the cohort, each at most ``size`` rows of one sector.
+
+    The batched month runs block by block. Within a sector the terms are scalars, so no
+    per-worker copy of them is built; and a block's temporaries (64 kB an array) are
+    reused from cache and the allocator instead of being handed back to the OS and
+    faulted in again every month, which cost as much as the arithmetic at 100,000
+    workers."""
+    ends = np.cumsum(counts).tolist()
+    return [(s, slice(start, min(start + size, end)))
+            for s, (n, end) in enumerate(zip(counts.tolist(), ends))
+            for start in range(end - n, end, size)]
 
 
 def sector_counts(p: dict) -> np.ndarray:
