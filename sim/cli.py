@@ -6,6 +6,7 @@ Bad input prints one line on stderr and exits with status 2.
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from sim.scenario import ScenarioError, load_preset, parse_assignments, preset_names
 
@@ -83,7 +84,8 @@ def cmd_sweep(args) -> int:
                        out=args.out, fresh=args.fresh, progress=Progress())
     print(f"{result.computed} runs computed, {result.reused} reused; tables in {result.out}/",
           file=sys.stderr)
-    print(format_summary(result.out / "summary.csv", exp.varied))
+    if "summary" in exp.tables:
+        print(format_summary(result.out / "summary.csv", exp.varied))
     if result.failed:
         print(f"quotasim: {result.failed} of {result.total} runs failed; see the 'error' "
               f"column of {result.out / 'runs.csv'}", file=sys.stderr)
@@ -107,6 +109,24 @@ def format_summary(path, varied: list[str]) -> str:
                                                values="cell", aggfunc="first")
     return table[[h for h in headline if h in table]].reset_index("point", drop=True) \
         .to_string()
+
+
+def cmd_reproduce(args) -> int:
+    from sim.reproduce import Layout, check, reproduce
+
+    layout = Layout(Path(args.experiments), Path(args.results))
+    only = set(args.only) if args.only else None
+    log = lambda message: print(message, file=sys.stderr)  # noqa: E731
+    if args.check:
+        difference = check(layout, only=only, executor=args.executor, jobs=args.jobs, log=log)
+        if difference:
+            print(f"quotasim: not reproduced: {difference}", file=sys.stderr)
+            return 1
+        print("every table reproduces byte for byte", file=sys.stderr)
+        return 0
+    for path in reproduce(layout, only=only, executor=args.executor, jobs=args.jobs, log=log):
+        print(path)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -140,6 +160,19 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--fresh", action="store_true",
                        help="discard stored runs and start over")
     sweep.set_defaults(func=cmd_sweep)
+
+    repro = sub.add_parser("reproduce", help="regenerate stale experiment data and every figure")
+    repro.add_argument("--check", action="store_true",
+                       help="re-run the experiments into a temporary folder and compare "
+                            "the tables with the stored ones")
+    repro.add_argument("--only", action="append", metavar="NAME",
+                       help="only this experiment and its figures (repeatable)")
+    repro.add_argument("--executor", choices=["serial", "processes", "dask"],
+                       default="processes")
+    repro.add_argument("--jobs", type=int, help="parallel workers (default: all cores)")
+    repro.add_argument("--experiments", default="experiments", help=argparse.SUPPRESS)
+    repro.add_argument("--results", default="results", help=argparse.SUPPRESS)
+    repro.set_defaults(func=cmd_reproduce)
 
     params = sub.add_parser("params", help="every parameter: default, unit, range, source")
     params.set_defaults(func=cmd_params)

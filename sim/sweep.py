@@ -41,7 +41,7 @@ from sim.sectors import SECTOR_KEYS
 
 SPEC_KEYS = {"name", "description", "base", "months", "replicates", "root_seed",
              "common_random_numbers", "tables", "fixed", "vary", "sample"}
-TABLES = ("runs", "summary", "monthly", "take_home")  # runs and summary are always written
+TABLES = ("runs", "summary", "monthly", "take_home")  # runs.csv is always written
 QUANTILES = np.linspace(0, 1, 51)  # of take-home pay and savings goals, per run
 SAMPLE_METHODS = ("lhs", "sobol", "saltelli")
 RESULTS_DIR = Path("results") / "data"
@@ -74,7 +74,7 @@ class Experiment:
     runs: list[Run]
     seeds: list[int] = field(default_factory=list)
     sample: dict | None = None  # method, n and bounds of a sampled design
-    tables: tuple[str, ...] = ("runs", "summary", "monthly")
+    tables: tuple[str, ...] = ("runs", "summary", "monthly")  # the CSV files written
 
 
 def code_version() -> str:
@@ -101,9 +101,9 @@ def load_experiment(path: str | Path) -> Experiment:
     months = doc.get("months")
     if months is not None and (not isinstance(months, int) or months < 1):
         raise ScenarioError(f"{where}: months must be a whole number >= 1, not {months!r}")
-    tables = doc.get("tables", ["runs", "summary", "monthly"])
+    tables = doc.get("tables", ["summary", "monthly"])
     if not isinstance(tables, list) or set(tables) - set(TABLES):
-        raise ScenarioError(f"{where}: tables must be a list drawn from {', '.join(TABLES)}")
+        raise ScenarioError(f"{where}: tables must be a list drawn from {', '.join(TABLES[1:])}")
     root_seed = doc.get("root_seed", 0)
     if not isinstance(root_seed, int) or root_seed < 0:
         raise ScenarioError(f"{where}: root_seed must be a whole number >= 0, not {root_seed!r}")
@@ -149,7 +149,7 @@ def load_experiment(path: str | Path) -> Experiment:
         name=doc.get("name", path.stem), text=path.read_text(), months=months,
         replicates=replicates, root_seed=root_seed, varied=names, points=points, runs=runs,
         seeds=seeds, sample=sample[1] if sample else None,
-        tables=tuple(t for t in TABLES if t in {"runs", "summary", *tables}),
+        tables=tuple(t for t in TABLES if t in {"runs", *tables}),
     )
 
 
@@ -467,10 +467,11 @@ def write_tables(exp: Experiment, out: Path, runs: pd.DataFrame, per_run: dict) 
     """The experiment's tables as CSV, each written atomically, runs in design order."""
     def csv(name, frame):
         write_atomic(out / f"{name}.csv",
-                     lambda p: frame.to_csv(p, index=False, float_format="%.10g"))
+                     lambda p: frame.to_csv(p, index=False, float_format="%.10g", na_rep="NaN"))
 
     csv("runs", runs)
-    csv("summary", summarize(runs, exp.varied))
+    if "summary" in exp.tables:
+        csv("summary", summarize(runs, exp.varied))
     for name in PER_RUN:
         if name in exp.tables:
             frames = [per_run[name][r.run_id] for r in exp.runs if r.run_id in per_run[name]]

@@ -1,0 +1,58 @@
+"""Figure 4: a cohort in Sakhalin and Dalian month by month through the March 2025
+doubling (and without it): hours, arrears, workers sent home, savings."""
+
+import tomllib
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from sim.scenario import load_preset, validate
+
+EXPERIMENT = "dynamics_2025"
+PANELS = [
+    ("mean_hours_per_day", "Hours per day worked"),
+    ("share_in_arrears", "Share of those abroad in arrears"),
+    ("sent_home", "Sent home so far (share of cohort)"),
+    ("mean_ledger_usd", "Mean ledger balance (USD)"),
+]
+
+
+def plot(data):
+    runs = data["runs"][["run_id", "hike"]]
+    monthly = data["monthly"].merge(runs, on="run_id")
+    cohort = monthly.loc[monthly["month"] == 0, "abroad"].iloc[0]
+    monthly = monthly.assign(
+        arrears=monthly["sent_home_arrears"] / cohort,
+        injury=monthly["sent_home_injury"] / cohort,
+    )
+    start, hike_month = calendar(data["provenance"]["spec"])
+    fig, axes = plt.subplots(2, 2, figsize=(6.8, 4.4), sharex=True)
+    for hike, color in zip(sorted(monthly["hike"].unique()), ["0.55", "#D55E00"]):
+        mean = monthly[monthly["hike"] == hike].groupby("month").mean(numeric_only=True)
+        # month 0 is the arrival, before any work; the last months average a handful
+        mean = mean[(mean.index > 0) & (mean["abroad"] >= 0.01 * cohort)]
+        dates = [start + pd.DateOffset(months=int(m) - 1) for m in mean.index]
+        label = "no hike" if hike == 0 else f"hike +{hike:.0%}"
+        for ax, (name, title) in zip(axes.flat, PANELS):
+            if name == "sent_home":
+                ax.plot(dates, mean["arrears"], color=color, label=f"{label}: arrears")
+                ax.plot(dates, mean["injury"], color=color, ls=":", label=f"{label}: injury")
+            else:
+                ax.plot(dates, mean[name], color=color, label=label)
+            ax.set_ylabel(title)
+    hike_date = start + pd.DateOffset(months=hike_month)
+    for ax in axes.flat:
+        ax.axvline(hike_date, color="0.4", lw=0.7, ls=":")
+    axes[1][0].legend(fontsize=6)
+    axes[0][0].legend(fontsize=6)
+    for ax in axes[1]:
+        ax.set_xlabel("Month")
+        ax.tick_params(axis="x", rotation=30)
+    return fig
+
+
+def calendar(spec_text: str) -> tuple[pd.Timestamp, int]:
+    """The cohort's arrival date and the hike's month, from the experiment's spec."""
+    spec = tomllib.loads(spec_text)
+    p = validate({**load_preset(spec["base"])[0], **spec.get("fixed", {})})
+    return pd.Timestamp(year=p["start_year"], month=p["start_month"], day=1), p["hike_month"]

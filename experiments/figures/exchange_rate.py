@@ -1,0 +1,35 @@
+"""Figure 5: who bears the exchange-rate risk. The 2022 rouble shock against a constant
+rate, for a quota fixed in USD and the same quota fixed in roubles."""
+
+import matplotlib.pyplot as plt
+
+from sim.plotting import band, outcome
+
+EXPERIMENT = "exchange_rate"
+# in this experiment the two construction groups differ only in the quota's currency
+GROUPS = {"construction_rfe": ("quota in USD", "#0072B2"),
+          "construction_sakhalin": ("quota in roubles", "#D55E00")}
+PANELS = {"share_missed_goal": "Missing their savings goal (share)",
+          "revenue_per_worker_year_usd": "Revenue per worker-year (USD)"}
+
+
+def plot(data):
+    summary = data["summary"]
+    fig, axes = plt.subplots(1, 2, figsize=(6.8, 2.7))
+    for ax, (name, label) in zip(axes, PANELS.items()):
+        # at a constant rate the two groups are the same workers: one line
+        rows = outcome(summary, name, "construction_rfe")
+        sub = rows[rows["fx_path"] == "constant"]
+        band(ax, sub["hike"] * 100, sub["mean"], sub["ci_low"], sub["ci_high"], "#000000",
+             "either quota, rouble constant")
+        for sector, (group, color) in GROUPS.items():
+            rows = outcome(summary, name, sector)
+            sub = rows[rows["fx_path"] == "shock"]
+            band(ax, sub["hike"] * 100, sub["mean"], sub["ci_low"], sub["ci_high"], color,
+                 f"{group}, 2022 rouble shock", ls="--")
+        ax.set_xlabel("Quota hike (%)")
+        ax.set_ylabel(label)
+    axes[0].set_ylim(0, 1.02)
+    axes[1].set_ylim(bottom=0)
+    axes[0].legend(loc="lower right", fontsize=6)
+    return fig

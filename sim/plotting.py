@@ -1,0 +1,81 @@
+"""What every figure script shares: the style, sector colours, the reported hikes, and
+reading an experiment's stored tables. Figure scripts live in ``experiments/figures/``."""
+
+import json
+from contextlib import contextmanager
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from sim.scenario import load_preset  # noqa: E402
+from sim.sectors import SECTORS  # noqa: E402
+
+STYLE = Path(__file__).with_name("quotasim.mplstyle")
+SECTOR_COLORS = dict(zip([s.key for s in SECTORS], ["#0072B2", "#009E73", "#D55E00", "#CC79A7"]))
+SECTOR_LABELS = {s.key: s.label for s in SECTORS}
+
+
+def reported_hikes() -> dict[str, float]:
+    """The hikes the reports give, read from the presets: label -> fraction."""
+    russia, _ = load_preset("russia-2021")
+    doubled, _ = load_preset("sakhalin-dalian-2025")
+    return {
+        "2021 construction": russia["hike"],
+        "2021 forestry": russia["hike"] * russia["hike_weight_logging_rfe"],
+        "2025 doubling": doubled["hike"],
+    }
+
+
+def mark_reported_hikes(ax, percent: bool = True) -> None:
+    """Dotted vertical lines at the reported hikes, labelled at the top."""
+    scale = 100 if percent else 1
+    for label, hike in reported_hikes().items():
+        ax.axvline(hike * scale, color="0.4", lw=0.7, ls=":", zorder=0)
+        ax.text(hike * scale, 1.0, f" {label}", transform=ax.get_xaxis_transform(),
+                rotation=90, va="top", ha="right", fontsize=6, color="0.35")
+
+
+def band(ax, x, mean, low, high, color, label=None, ls="-"):
+    """A mean line with its 95% confidence band."""
+    ax.fill_between(x, low, high, color=color, alpha=0.2, lw=0)
+    ax.plot(x, mean, color=color, label=label, ls=ls)
+
+
+def outcome(summary: pd.DataFrame, name: str, sector: str = "all") -> pd.DataFrame:
+    """One outcome's rows of a summary table, for one sector, in design order."""
+    rows = summary[(summary["outcome"] == name) & (summary["sector"] == sector)]
+    return rows.sort_values("point")
+
+
+def load_data(folder: Path) -> dict:
+    """An experiment's stored tables (runs, summary, monthly, take_home: those present)
+    and its provenance."""
+    folder = Path(folder)
+    # only "NaN" is missing: an empty "error" cell means the run succeeded
+    data = {name: pd.read_csv(folder / f"{name}.csv", keep_default_na=False, na_values=["NaN"])
+            for name in ("runs", "summary", "monthly", "take_home")
+            if (folder / f"{name}.csv").exists()}
+    provenance = folder / "provenance.json"
+    data["provenance"] = json.loads(provenance.read_text()) if provenance.exists() else {}
+    return data
+
+
+@contextmanager
+def style():
+    with plt.style.context(STYLE):
+        yield
+
+
+def save(fig, stem: Path) -> list[Path]:
+    """The figure as PDF (vector, fonts embedded) and PNG, without timestamps, so the
+    same data give the same files."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = [stem.with_suffix(".pdf"), stem.with_suffix(".png")]
+    fig.savefig(paths[0], metadata={"CreationDate": None, "ModDate": None})
+    fig.savefig(paths[1], metadata={"Software": None})
+    plt.close(fig)
+    return paths
