@@ -262,12 +262,17 @@ TYPES: dict[str, type] = {
 DEFAULTS: dict[str, Any] = {name: getattr(QuotaScenario, name) for name in SPECS}
 
 
-def coerce(name: str, value: Any) -> Any:
-    """Check one parameter's name, type and range; return the value in its type."""
+def check_name(name: str) -> None:
+    """An unknown parameter name is an error that names the closest valid ones."""
     if name not in SPECS:
         close = difflib.get_close_matches(name, SPECS, n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise ScenarioError(f"unknown parameter '{name}'{hint}")
+
+
+def coerce(name: str, value: Any) -> Any:
+    """Check one parameter's name, type and range; return the value in its type."""
+    check_name(name)
     spec, kind = SPECS[name], TYPES[name]
     if isinstance(value, str) and kind is not str:
         value = _parse_text(name, value, kind)

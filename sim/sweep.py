@@ -35,7 +35,7 @@ from scipy import stats
 
 from sim.metrics import OUTCOMES
 from sim.scenario import (
-    ScenarioError, SPECS, TYPES, coerce, load_preset, read_toml, validate,
+    ScenarioError, TYPES, check_name, coerce, load_preset, read_toml, validate,
 )
 from sim.sectors import SECTOR_KEYS
 
@@ -208,8 +208,7 @@ def _sample_points(spec: dict, root_seed: int) -> tuple[list[dict], dict]:
         raise ScenarioError("a sampled design needs [sample.bounds] with at least one "
                             "parameter = [low, high]")
     for name, pair in bounds.items():
-        if name not in SPECS:
-            coerce(name, 0)  # raises with the closest names
+        check_name(name)
         if (not isinstance(pair, list) or len(pair) != 2
                 or not all(isinstance(x, int | float) for x in pair) or pair[0] >= pair[1]):
             raise ScenarioError(f"sample.bounds.{name} must be [low, high] with low < high")
