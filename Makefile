@@ -26,5 +26,9 @@ test-fast: $(BIN)/quotasim
 docs: $(BIN)/quotasim
 	$(BIN)/python -m sim.docs
 
+# the browser view at http://127.0.0.1:8765/ (Ctrl-C stops it)
+viz: $(BIN)/quotasim
+	$(BIN)/quotasim viz
+
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

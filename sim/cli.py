@@ -11,6 +11,7 @@ from pathlib import Path
 from sim.scenario import ScenarioError, load_preset, parse_assignments, preset_names
 
 DEFAULT_PRESET = "russia-2021"
+DEFAULT_SEED = 0
 
 
 def scenario_params(args) -> dict:
@@ -67,6 +68,27 @@ def cmd_params(args) -> int:
     from sim.scenario import param_table
 
     print(param_table())
+    return 0
+
+
+def cmd_viz(args) -> int:
+    """Serve the browser view (sim/app.py) until interrupted."""
+    import os
+
+    if not 0 < args.port < 65536:
+        raise ScenarioError(f"--port must be between 1 and 65535, not {args.port}")
+    # solara reads these when first imported: serve the front end from solara-assets
+    # rather than a CDN, and send nothing home, so that the page works offline
+    os.environ.setdefault("SOLARA_ASSETS_PROXY", "true")
+    os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")
+    from solara.__main__ import run
+
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"quotasim: the browser view is at http://{host}:{args.port}/ (Ctrl-C stops it)",
+          flush=True)
+    run.main(["sim.app", "--host", args.host, "--port", str(args.port), "--production",
+              "--no-open", "--no-check-version"], prog_name="quotasim viz",
+             standalone_mode=False)
     return 0
 
 
@@ -141,7 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"preset name or scenario .toml file (default: {DEFAULT_PRESET})")
     run.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                      help="override a parameter (repeatable); see 'quotasim params'")
-    run.add_argument("--seed", type=int, default=0, help="root seed (default: 0)")
+    run.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                     help=f"root seed (default: {DEFAULT_SEED})")
     run.add_argument("--months", type=int, help="months to run (default: every contract)")
     run.add_argument("--json", action="store_true", help="print one JSON object")
     run.set_defaults(func=cmd_run)
@@ -176,6 +199,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     params = sub.add_parser("params", help="every parameter: default, unit, range, source")
     params.set_defaults(func=cmd_params)
+
+    viz = sub.add_parser("viz", help="serve the browser view (SolaraViz) of the model")
+    viz.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+    viz.add_argument("--host", default="127.0.0.1",
+                     help="address to listen on (default: 127.0.0.1, this machine only)")
+    viz.set_defaults(func=cmd_viz)
     return parser
 
 
