@@ -30,5 +30,9 @@ docs: $(BIN)/quotasim
 viz: $(BIN)/quotasim
 	$(BIN)/quotasim viz
 
+# the figures in docs/BENCHMARKS.md (a minute or two; `quotasim bench --quick` takes seconds)
+bench: $(BIN)/quotasim
+	$(BIN)/quotasim bench
+
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

@@ -151,6 +151,15 @@ def cmd_reproduce(args) -> int:
     return 0
 
 
+def cmd_bench(args) -> int:
+    from sim.bench import format_report, run_benchmarks
+
+    report = run_benchmarks(quick=args.quick, sweep=not args.no_sweep,
+                            log=lambda message: print(message, file=sys.stderr))
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="quotasim",
@@ -205,6 +214,15 @@ def build_parser() -> argparse.ArgumentParser:
     viz.add_argument("--host", default="127.0.0.1",
                      help="address to listen on (default: 127.0.0.1, this machine only)")
     viz.set_defaults(func=cmd_viz)
+
+    bench = sub.add_parser("bench", help="speed of the engine against per-agent Mesa, "
+                                         "peak memory, sweep wall time")
+    bench.add_argument("--quick", action="store_true",
+                       help="under a minute: fewer repeats and sizes, no sweep")
+    bench.add_argument("--no-sweep", action="store_true",
+                       help="skip timing the hike sweep (the longest part)")
+    bench.add_argument("--json", action="store_true", help="print one JSON object")
+    bench.set_defaults(func=cmd_bench)
     return parser
 
 

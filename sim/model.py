@@ -38,7 +38,8 @@ class QuotaModel(mesa.Model):
         months: months to run (default: the longest contract).
         engine: "batched" applies each month's rules to all workers at once over arrays;
             "agents" has each Worker apply them to itself through ``shuffle_do``
-            (the per-agent reference, same numbers, 25-35x slower).
+            (the per-agent reference: same numbers, about 100 times slower at 10,000
+            workers; see docs/BENCHMARKS.md).
         worker_agents: create a Mesa agent per worker (views on the arrays); sweeps and
             large runs switch it off to save time and memory. The "agents" engine needs it.
     """

@@ -1,0 +1,242 @@
+"""How fast the model runs: the batched engine against the per-agent Mesa reference,
+the peak memory of a large run, and the wall time of the default hike sweep.
+
+Every timing is one user's run: building the model (drawing the cohort, and for the
+reference creating a Mesa agent per worker) and running it for ``MONTHS`` months. Speed
+is counted in worker-months lived abroad (``Workers.months_abroad``), the months a Worker
+agent's ``step`` actually simulates; both engines give the same count for the same seed,
+so their ratio is a ratio of times. ``quotasim bench`` is the command line over
+``run_benchmarks``.
+"""
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sim import __version__
+
+PRESET = "russia-2021"
+MONTHS = 36
+SEED = 0
+ENGINE_NS = (1_000, 10_000, 100_000)
+REFERENCE_NS = (1_000, 10_000)
+MEMORY_N = 1_000_000
+SWEEP_SPEC = Path("experiments/hike_sweep.toml")  # relative to the checkout, as in the README
+# the issue's targets on a 2-core machine
+TARGET_WM_PER_S_10K = 8e6
+TARGET_RATIO_10K = 25
+TARGET_RSS_MB_1M = 1024
+TARGET_SWEEP_S = 30  # for the issue's 630 runs (21 hikes x 30 replicates); scaled by runs
+TARGET_SWEEP_RUNS = 630
+
+
+def build_model(n: int, engine: str = "batched", *, worker_agents: bool | None = None,
+                seed: int = SEED):
+    """The benchmark scenario with n workers. By default the batched engine runs as
+    ``quotasim run`` and the sweeps run it, without a Mesa agent per worker; the
+    reference needs them."""
+    from sim.model import QuotaModel
+    from sim.scenario import load_preset, make_scenario
+
+    params, _ = load_preset(PRESET)
+    if worker_agents is None:
+        worker_agents = engine == "agents"
+    return QuotaModel(make_scenario(dict(params, n_workers=n), seed=seed), months=MONTHS,
+                      engine=engine, worker_agents=worker_agents)
+
+
+def throughput(n: int, *, engine: str = "batched", repeats: int = 5, seed: int = SEED) -> float:
+    """Worker-months per second at n workers: the median of ``repeats`` timed runs
+    (construction included) after one untimed warm-up run."""
+    build_model(n, engine, seed=seed).run()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        model = build_model(n, engine, seed=seed).run()
+        times.append(time.perf_counter() - start)
+    return float(model.workers.months_abroad.sum()) / statistics.median(times)
+
+
+def peak_rss(n: int, *, worker_agents: bool) -> dict:
+    """Peak resident memory of an n-worker, ``MONTHS``-month batched run in a fresh
+    process: ``peak_rss_mb`` (MiB, imports included), ``imports_rss_mb`` (the process
+    before the model is built) and ``wall_s``."""
+    mode = "agents" if worker_agents else "arrays"
+    child = subprocess.run([sys.executable, "-m", "sim.bench", str(n), mode],
+                           capture_output=True, text=True, check=True)
+    return json.loads(child.stdout)
+
+
+def _peak_rss_child(n: int, worker_agents: bool) -> None:
+    """The body of ``peak_rss``'s child process: run, then print what it measured."""
+    import sim.model  # noqa: F401  (counted in imports_rss_mb, not in the run)
+
+    imports = _max_rss_mb()
+    start = time.perf_counter()
+    build_model(n, worker_agents=worker_agents).run()
+    wall = time.perf_counter() - start
+    print(json.dumps({"peak_rss_mb": _max_rss_mb(), "imports_rss_mb": imports, "wall_s": wall}))
+
+
+def _max_rss_mb() -> float:
+    """This process's peak resident memory, MiB."""
+    # Linux carries ru_maxrss across exec, so a child started by a big parent would
+    # report the parent's peak; VmHWM belongs to this process's own address space.
+    try:
+        with open("/proc/self/status") as f:
+            kib = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+    except OSError:
+        import resource
+
+        kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        if sys.platform == "darwin":  # which counts bytes
+            kib /= 1024
+    return kib / 1024
+
+
+def sweep_available(spec: Path = SWEEP_SPEC) -> bool:
+    """Whether this checkout has ``quotasim sweep`` and the hike-sweep experiment."""
+    from sim import cli
+
+    return hasattr(cli, "cmd_sweep") and spec.is_file()
+
+
+def sweep_runs(spec: Path = SWEEP_SPEC) -> int:
+    """How many runs the sweep SPEC holds (design points x replicates)."""
+    from sim.sweep import load_experiment
+
+    return len(load_experiment(spec).runs)
+
+
+def sweep_wall_s(spec: Path = SWEEP_SPEC) -> float:
+    """Wall time of ``quotasim sweep SPEC`` end to end (process start to exit, default
+    executor and jobs), written to a temporary folder so no stored run is reused."""
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "sim.cli", "sweep", str(spec), "--out", out],
+                       capture_output=True, text=True, check=True)
+        return time.perf_counter() - start
+
+
+def machine() -> dict:
+    """The CPU, the cores and the versions the figures depend on."""
+    import mesa
+    import numpy
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
+            "numpy": numpy.__version__, "mesa": mesa.__version__, "os": platform.platform()}
+
+
+def run_benchmarks(*, quick: bool = False, sweep: bool = True,
+                   log: Callable[[str], None] = lambda message: None) -> dict:
+    """Every measurement, in one process and on one scenario, as a JSON-ready dict.
+
+    ``quick`` (under a minute): 3 engine repeats instead of 7, the reference at 1,000
+    workers only, memory at 100,000 workers, no sweep. ``sweep=False`` skips the sweep."""
+    engine_repeats, reference_repeats = (3, 3) if quick else (7, 3)
+    reference_ns = REFERENCE_NS[:1] if quick else REFERENCE_NS
+    memory_n = 100_000 if quick else MEMORY_N
+    notes = []
+    if quick:
+        notes.append("--quick: fewer repeats, reference at 1,000 workers only, "
+                     f"peak memory at {memory_n:,} workers (not 1,000,000), no sweep")
+
+    wm_per_s, ref_wm_per_s = {}, {}
+    for n in ENGINE_NS:
+        log(f"batched engine, {n:,} workers")
+        wm_per_s[str(n)] = throughput(n, repeats=engine_repeats)
+    for n in reference_ns:
+        log(f"per-agent reference, {n:,} workers")
+        ref_wm_per_s[str(n)] = throughput(n, engine="agents", repeats=reference_repeats)
+    ratio = {n: wm_per_s[n] / ref_wm_per_s[n] for n in ref_wm_per_s}
+
+    log(f"peak memory, {memory_n:,} workers, in fresh processes")
+    memory = {"workers": memory_n,
+              "arrays_only": peak_rss(memory_n, worker_agents=False),
+              "with_worker_agents": peak_rss(memory_n, worker_agents=True)}
+
+    wall = runs = None
+    if sweep and not quick:
+        if sweep_available():
+            runs = sweep_runs()
+            log(f"quotasim sweep {SWEEP_SPEC} ({runs:,} runs)")
+            wall = sweep_wall_s()
+        else:
+            notes.append(f"sweep not timed: no 'quotasim sweep' command or no {SWEEP_SPEC}")
+    elif not quick:
+        notes.append("sweep not timed (--no-sweep)")
+
+    rss_1m = memory["arrays_only"]["peak_rss_mb"] if memory_n == MEMORY_N else None
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "quotasim bench" + " --quick" * quick + " --no-sweep" * (not sweep),
+        "quotasim": __version__,
+        "scenario": PRESET, "months": MONTHS, "seed": SEED, "quick": quick,
+        "machine": machine(),
+        "repeats": {"engine": engine_repeats, "reference": reference_repeats},
+        "wm_per_s": wm_per_s,
+        "ref_wm_per_s": ref_wm_per_s,
+        "ratio": ratio,
+        "peak_rss_mb_1m": rss_1m,
+        "peak_rss": memory,
+        "sweep_wall_s": wall,
+        "sweep_runs": runs,
+        "targets_met": {
+            "engine_8m_wm_per_s_at_10k": wm_per_s["10000"] >= TARGET_WM_PER_S_10K,
+            "ratio_25_at_10k": ratio["10000"] >= TARGET_RATIO_10K if "10000" in ratio else None,
+            "rss_1gb_at_1m": rss_1m <= TARGET_RSS_MB_1M if rss_1m is not None else None,
+            "sweep_30_s_per_630_runs":
+                wall / runs * TARGET_SWEEP_RUNS <= TARGET_SWEEP_S if wall is not None else None,
+        },
+        "notes": notes,
+    }
+
+
+def format_report(report: dict) -> str:
+    """The report as a table a person reads."""
+    m = report["machine"]
+    lines = [
+        f"quotasim bench: {report['scenario']}, {report['months']} months, {report['date']}",
+        f"machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, "
+        f"numpy {m['numpy']}, Mesa {m['mesa']}",
+        "worker-months per second (median, model construction included):",
+        f"{'workers':>10}{'engine':>14}{'reference':>14}{'ratio':>8}",
+    ]
+    for n, speed in report["wm_per_s"].items():
+        ref = report["ref_wm_per_s"].get(n)
+        ref_cell = f"{ref / 1e6:.3f} M" if ref else "-"
+        ratio_cell = f"{report['ratio'][n]:.0f}" if ref else "-"
+        lines.append(f"{int(n):>10,}{speed / 1e6:>12.2f} M{ref_cell:>14}{ratio_cell:>8}")
+    mem = report["peak_rss"]
+    lines.append(
+        f"peak memory, {mem['workers']:,} workers x {report['months']} months: "
+        f"{mem['arrays_only']['peak_rss_mb']:.0f} MiB without Worker agents, "
+        f"{mem['with_worker_agents']['peak_rss_mb']:.0f} MiB with one per worker "
+        f"(imports alone {mem['arrays_only']['imports_rss_mb']:.0f} MiB)")
+    wall = report["sweep_wall_s"]
+    lines.append(f"hike sweep, end to end: {wall:.1f} s for {report['sweep_runs']:,} runs"
+                 if wall is not None else "hike sweep: not timed")
+    met = ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in report["targets_met"].items()
+                    if v is not None)
+    lines.append(f"targets met: {met}")
+    lines += [f"note: {note}" for note in report["notes"]]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # the child process of peak_rss
+    _peak_rss_child(int(sys.argv[1]), sys.argv[2] == "agents")

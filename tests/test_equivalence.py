@@ -1,0 +1,123 @@
+"""The per-agent reference (each Worker's own step, through Mesa's shuffle_do) and the
+batched engine compute the same thing: the same numbers, bit for bit, for the same seed."""
+
+from dataclasses import fields
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import economy
+from sim.agents import Worker
+from sim import model as model_module
+from sim.metrics import outcomes
+from sim.model import QuotaModel
+from sim.scenario import make_scenario
+from sim.sectors import SECTOR_KEYS
+
+from conftest import preset
+
+EVEN_SECTORS = {f"share_{key}": 0.25 for key in SECTOR_KEYS}
+
+# each scenario names what it must exercise, checked on the run so the comparison is
+# never vacuous
+SCENARIOS = {
+    "russia_hike_berries_and_odd_jobs": (
+        preset("russia-2021", n_workers=400), ("berries", "odd_jobs")),
+    "doubled_quota_levy_rouble_shock": (
+        preset("sakhalin-dalian-2025", n_workers=400, levy_usd=300.0, levy_month=8,
+               fx_path="shock", fx_shock_month=7),
+        ("arrears",)),
+    "injuries": (
+        preset("russia-2021", n_workers=400, injury_rate_base=0.05, injury_rate_fatigue=0.3,
+               serious_injury_share=0.3),
+        ("injury",)),
+    "random_rouble_ratchet_four_sectors": (
+        {**EVEN_SECTORS, "n_workers": 401, "hike": 0.6, "ratchet_per_year": 0.2,
+         "fx_path": "random", "fx_volatility": 0.1, "enforcement_months": 1.0},
+        ("arrears", "berries", "odd_jobs")),
+    "no_side_work": (
+        preset("russia-2021", n_workers=300, side_work=False, hike=1.0), ("arrears",)),
+}
+
+
+def run(params, engine, seed=5, shuffle_seed=None):
+    model = QuotaModel(make_scenario(params, seed=seed), engine=engine)
+    if shuffle_seed is not None:
+        model.random.seed(shuffle_seed)  # another activation order; same numpy draws
+    return model.run()
+
+
+def assert_same_run(a: QuotaModel, b: QuotaModel):
+    assert a.month == b.month
+    for f in fields(economy.Workers):
+        np.testing.assert_array_equal(getattr(a.workers, f.name), getattr(b.workers, f.name),
+                                      err_msg=f.name, strict=True)
+    assert outcomes(a.workers, a.month) == outcomes(b.workers, b.month)
+    pd.testing.assert_frame_equal(a.datacollector.get_model_vars_dataframe(),
+                                  b.datacollector.get_model_vars_dataframe(), check_exact=True)
+    assert a.state.revenue_total == b.state.revenue_total
+
+
+def assert_exercises(model: QuotaModel, features):
+    w = model.workers
+    logging = w.sector == SECTOR_KEYS.index("logging_rfe")
+    checks = {
+        "berries": (w.side[logging] > 0).any(),
+        "odd_jobs": (w.side[~logging] > 0).any(),
+        "arrears": (w.status == economy.HOME_ARREARS).any(),
+        "injury": (w.status == economy.HOME_INJURY).any(),
+    }
+    assert all(checks[f] for f in features), {f: checks[f] for f in features}
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """Several blocks per sector, so block edges are crossed at test sizes."""
+    monkeypatch.setattr(model_module, "BLOCK_ROWS", 64)
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_agents_and_batched_give_identical_runs(name, small_blocks):
+    params, features = SCENARIOS[name]
+    batched = run(params, "batched")
+    assert len(batched.blocks) > len(set(s for s, _ in batched.blocks))
+    assert_exercises(batched, features)
+    assert_same_run(run(params, "agents"), batched)
+
+
+def test_agents_run_in_a_shuffled_order_that_does_not_matter(monkeypatch):
+    params = SCENARIOS["random_rouble_ratchet_four_sectors"][0]
+    order = []
+    step = Worker.step
+
+    def recording_step(self):
+        order.append(self.row)
+        step(self)
+
+    monkeypatch.setattr(Worker, "step", recording_step)
+    model = QuotaModel(make_scenario(params, seed=5), engine="agents")
+    months = []
+    for _ in range(2):
+        order.clear()
+        model.step()
+        months.append(list(order))
+    assert sorted(months[0]) == sorted(months[1]) == list(range(model.workers.n))
+    assert months[0] != sorted(months[0]) and months[0] != months[1]
+    monkeypatch.undo()
+
+    reordered = run(params, "agents", shuffle_seed=12345)
+    assert_same_run(reordered, run(params, "agents"))
+    assert_same_run(reordered, run(params, "batched"))
+
+
+@pytest.mark.slow
+def test_identical_across_the_real_block_size():
+    """More than BLOCK_ROWS workers in a sector, as in the benchmark and the sweeps."""
+    params = {"share_construction_rfe": 0.7, "share_construction_sakhalin": 0.1,
+              "share_logging_rfe": 0.1, "share_seafood_dalian": 0.1,
+              "n_workers": model_module.BLOCK_ROWS * 3 // 2, "hike": 0.8,
+              "injury_rate_base": 0.02, "fx_path": "random"}
+    batched = run(params, "batched", seed=8)
+    assert any(rows.stop - rows.start == model_module.BLOCK_ROWS for _, rows in batched.blocks)
+    assert_same_run(run(params, "agents", seed=8), batched)
