@@ -9,6 +9,7 @@ so their ratio is a ratio of times. ``quotasim bench`` is the command line over
 ``run_benchmarks``.
 """
 
+import functools
 import json
 import os
 import platform
@@ -44,13 +45,20 @@ def build_model(n: int, engine: str = "batched", *, worker_agents: bool | None =
     ``quotasim run`` and the sweeps run it, without a Mesa agent per worker; the
     reference needs them."""
     from sim.model import QuotaModel
-    from sim.scenario import load_preset, make_scenario
+    from sim.scenario import make_scenario
 
-    params, _ = load_preset(PRESET)
     if worker_agents is None:
         worker_agents = engine == "agents"
-    return QuotaModel(make_scenario(dict(params, n_workers=n), seed=seed), months=MONTHS,
-                      engine=engine, worker_agents=worker_agents)
+    return QuotaModel(make_scenario(dict(_preset_params(), n_workers=n), seed=seed),
+                      months=MONTHS, engine=engine, worker_agents=worker_agents)
+
+
+@functools.cache
+def _preset_params() -> dict:
+    """Read once: reading the file is not part of the model's time."""
+    from sim.scenario import load_preset
+
+    return load_preset(PRESET)[0]
 
 
 def throughput(n: int, *, engine: str = "batched", repeats: int = 5, seed: int = SEED) -> float:
