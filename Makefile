@@ -13,9 +13,15 @@ $(BIN)/quotasim: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test]"
 	@touch $@
 
+# a small hike sweep on both reports: a summary table, then its figure
 demo: $(BIN)/quotasim
-	$(BIN)/quotasim run --scenario russia-2021
-	$(BIN)/quotasim run --scenario sakhalin-dalian-2025
+	$(BIN)/quotasim sweep experiments/demo.toml
+	$(BIN)/quotasim reproduce --only demo
+	@echo "figure: results/figures/demo.png (and .pdf)"
+
+# every experiment whose data are stale, then every figure (a few minutes)
+figures: $(BIN)/quotasim
+	$(BIN)/quotasim reproduce
 
 test: $(BIN)/quotasim
 	$(BIN)/python -m pytest
