@@ -206,7 +206,8 @@ def month(p, t: MonthTerms, w, u, xp) -> dict:
     )
 
 
-READS = ("skill", "target", "months_left", "ledger", "arrears", "fatigue")  # what month reads of a worker
+# what month reads of a worker, what it writes, and what it adds up
+READS = ("skill", "target", "months_left", "ledger", "arrears", "fatigue")
 STATE = ("ledger", "arrears", "fatigue", "hours", "months_left", "status", "payout")
 FLOWS = ("gross", "side", "quota_paid", "living", "hours_worked", "days_worked", "months_abroad")
 

@@ -92,7 +92,7 @@ class QuotaModel(mesa.Model):
         self.running = self.month < self.months and self.abroad > 0
 
     def work_all(self, abroad: np.ndarray) -> None:
-        """Every worker abroad lives the month at once (``Worker.step``, batched), one
+        """Every worker abroad lives the month (``Worker.step``, batched over arrays), a
         block of rows at a time (see ``sector_blocks``)."""
         for s, rows in self.blocks:
             w = self.workers.rows(rows)
