@@ -91,7 +91,7 @@ def draw_workers(p: dict, counts: np.ndarray, rng: np.random.Generator) -> Worke
 @dataclass
 class MonthTerms:
     """What a month offers and demands in each sector: arrays of one value per sector
-    (from the State), or one sector's values (``by_sector``), or one per worker (``expand``)."""
+    (from the State), or one sector's values (``by_sector``)."""
 
     season: np.ndarray  # share of normal workdays the sector can work this month
     wage_usd: np.ndarray  # monthly wage at normal hours for skill 1
@@ -101,9 +101,6 @@ class MonthTerms:
     berries: np.ndarray  # 1 if side work is berry picking this month, else 0
     odd_jobs: np.ndarray  # 1 if side work is odd jobs this month, else 0
     berry_usd_per_day: np.ndarray
-
-    def expand(self, counts: np.ndarray) -> "MonthTerms":
-        return MonthTerms(*(np.repeat(getattr(self, f.name), counts) for f in fields(self)))
 
     def by_sector(self) -> list["MonthTerms"]:
         """One MonthTerms of Python numbers for each sector."""
