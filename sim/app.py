@@ -109,12 +109,14 @@ def quotas_usd(model: QuotaModel, month: int) -> dict[str, float]:
 
 
 def nice_ceiling(x: float) -> float:
-    """The smallest round number (1, 1.5, 2, 3, 4, 5, 6 or 8 x 10^k) at or above ``x``;
-    1 for ``x`` <= 0."""
+    """The smallest of 1, 2, 3, 5 x 10^k at or above ``x``; 1 for ``x`` <= 0.
+
+    Coarse enough that a growing series changes its axis, and so costs a full redraw,
+    in only a few frames of a run."""
     if x <= 0:
         return 1.0
     scale = 10.0 ** np.floor(np.log10(x))
-    return next(m * scale for m in (1, 1.5, 2, 3, 4, 5, 6, 8, 10) if m * scale >= x)
+    return next(m * scale for m in (1, 2, 3, 5, 10) if m * scale >= x)
 
 
 class Plot:

@@ -176,8 +176,8 @@ def test_views_draw_when_every_worker_has_gone_home():
     assert "Workers abroad:</b> 0 of" in app.summary_html(model)
 
 
-@pytest.mark.parametrize("x, expected", [(0, 1), (-3, 1), (0.7, 0.8), (1, 1), (1.01, 1.5),
-                                         (13_000, 15_000), (4.2e5, 5e5)])
+@pytest.mark.parametrize("x, expected", [(0, 1), (-3, 1), (0.07, 0.1), (1, 1), (1.01, 2),
+                                         (2.5, 3), (13_000, 20_000), (4.2e5, 5e5)])
 def test_axis_limits_grow_in_round_steps(x, expected):
     assert app.nice_ceiling(x) == pytest.approx(expected)
 

@@ -17,6 +17,8 @@ SCREENSHOT = Path(__file__).parents[1] / "docs" / "img" / "viz.png"
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run"]
 
+PLOTS = ".vue-grid-item img"  # the worker grid, the series and the histogram
+
 pytestmark = pytest.mark.slow
 
 
@@ -86,6 +88,16 @@ class Session:
         self.page.goto(url)
         self.panel = self.page.locator(".quotasim-summary")
         self.expect_month(0)
+        # the grid layout mounts its items anew once after the first paint: wait until
+        # the three plots have stayed put for a second
+        self.page.wait_for_function("""sel => {
+            const now = [...document.querySelectorAll(sel)].map(img => img.src).join(" ");
+            if (window.plotsSeen !== now) {
+                window.plotsSeen = now;
+                window.plotsSince = performance.now();
+            }
+            return now.split(" ").length === 3 && performance.now() - window.plotsSince > 1000;
+        }""", arg=PLOTS, polling=100)
 
     def expect_month(self, month):
         from playwright.sync_api import expect
@@ -93,16 +105,25 @@ class Session:
         expect(self.panel).to_contain_text(f"month {month} of", timeout=60_000)
 
     def step(self, times):
+        """Click Step and wait for the month and every plot to be redrawn."""
         for month in range(self.month + 1, self.month + times + 1):
+            before = self.sources()
             self.page.get_by_role("button", name="Step", exact=True).click()
             self.expect_month(month)
+            # each plot is its own message from the server, and may land after the text
+            self.page.wait_for_function(
+                "([sel, before]) => [...document.querySelectorAll(sel)]"
+                ".every((img, i) => img.src !== before[i])", arg=[PLOTS, before])
+
+    def sources(self) -> list[str]:
+        return self.page.locator(PLOTS).evaluate_all("imgs => imgs.map(img => img.src)")
 
     @property
     def month(self) -> int:
         return int(self.panel.inner_text().split("month ")[1].split()[0])
 
     def plots(self) -> list[bytes]:
-        images = self.page.locator(".vue-grid-item img")
+        images = self.page.locator(PLOTS)
         return [images.nth(i).screenshot() for i in range(images.count())]
 
     def slider(self, label):
@@ -110,6 +131,8 @@ class Session:
 
 
 def test_the_page_in_a_real_browser(browser, server):
+    from playwright.sync_api import expect
+
     from sim.app import CONTROLS
 
     first = Session(browser, server)
@@ -125,8 +148,12 @@ def test_the_page_in_a_real_browser(browser, server):
     assert second.month == 0 and first.month == 3
     second.step(8)
     assert first.month == 3
+    # Step would show hovered and focused
+    second.page.mouse.move(0, 0)
+    second.page.evaluate("document.activeElement.blur()")
+    second.page.wait_for_timeout(500)  # the button's fade
     SCREENSHOT.parent.mkdir(exist_ok=True)
-    second.page.screenshot(path=SCREENSHOT, full_page=True)
+    second.page.screenshot(path=SCREENSHOT, full_page=True, animations="disabled")
 
     # a new hike takes effect on Reset: the largest hike, from the first month
     assert "Construction, Russian Far East 600 (833 from May 2021)" in first.panel.inner_text()
@@ -134,10 +161,18 @@ def test_the_page_in_a_real_browser(browser, server):
     first.slider(CONTROLS["hike_month"][0]).press("Home")
     first.page.get_by_role("button", name="Reset", exact=True).click()
     first.expect_month(0)
-    from playwright.sync_api import expect
-
     expect(first.panel).to_contain_text("Construction, Russian Far East 6,600;")
-    assert second.month == 8
+
+    # Play runs the months on by itself until paused
+    second.page.get_by_role("button", name="▶").click()
+    second.page.wait_for_function(
+        "el => Number(el.innerText.match(/month (\\d+) of/)[1]) >= 12",
+        arg=second.panel.element_handle())
+    second.page.get_by_role("button", name="❚❚").click()
+    second.page.wait_for_timeout(500)  # a few play intervals: a month in flight lands
+    paused = second.month
+    second.page.wait_for_timeout(500)
+    assert 12 <= second.month == paused < 42 and first.month == 0
 
     for session in (first, second):
         assert session.errors == []
