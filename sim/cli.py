@@ -74,9 +74,18 @@ def cmd_params(args) -> int:
 def cmd_viz(args) -> int:
     """Serve the browser view (sim/app.py) until interrupted."""
     import os
+    import socket
 
     if not 0 < args.port < 65536:
         raise ScenarioError(f"--port must be between 1 and 65535, not {args.port}")
+    # a busy port or an unknown host in one line, rather than the server's log
+    with socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+        try:
+            s.bind((args.host, args.port))
+        except OSError as e:
+            raise ScenarioError(f"cannot serve on {args.host} port {args.port}: "
+                                f"{e.strerror or e}") from None
     # solara reads these when first imported: serve the front end from solara-assets
     # rather than a CDN, and send nothing home, so that the page works offline
     os.environ.setdefault("SOLARA_ASSETS_PROXY", "true")

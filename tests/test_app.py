@@ -1,6 +1,7 @@
 """The browser view without a browser: the page rendered by reacton, its widgets driven
 from Python."""
 
+import socket
 import statistics
 import time
 
@@ -187,3 +188,12 @@ def test_viz_rejects_a_bad_port(port, capsys):
     assert main(["viz", "--port", port]) == 2
     err = capsys.readouterr().err
     assert err.startswith("quotasim: error: --port") and err.count("\n") == 1
+
+
+def test_viz_says_in_one_line_that_the_port_is_taken(capsys):
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        assert main(["viz", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"quotasim: error: cannot serve on 127.0.0.1 port {port}: ")
+    assert err.count("\n") == 1
