@@ -86,3 +86,16 @@ def test_unknown_experiment_is_a_clear_error(layout, capsys):
             "--results", str(layout.results)]
     assert main(args) == 2
     assert "no experiment named nope" in capsys.readouterr().err
+
+
+def test_committed_results_come_from_the_current_specs_and_model_code():
+    """A change to the model or to an experiment must come with regenerated results
+    (`make figures`); `quotasim reproduce --check` then verifies them byte for byte."""
+    from sim.reproduce import experiments, figure_scripts, is_current
+
+    layout = Layout(HERE, HERE.parent / "results")
+    stale = [e.name for e in experiments(layout) if not is_current(e, layout.data(e.name))]
+    assert not stale, f"stale results for {stale}: run `make figures`"
+    for script in figure_scripts(layout):
+        for suffix in (".pdf", ".png"):
+            assert (layout.results / "figures" / f"{script.stem}{suffix}").exists()
