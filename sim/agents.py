@@ -20,13 +20,13 @@ class State(mesa.Agent):
         super().__init__(model)
         self.p = p
         self.season = season(p)
-        self.rub_path = rouble_path(p, model.months, model.rng)
+        # its own stream, so that choosing a rouble path leaves the cohort's draws alone
+        self.rub_path = rouble_path(p, model.months, model.rng.spawn(1)[0])
         base_rate = np.array([self.local_per_usd(s, 0) for s in SECTORS])
         self.living_local = p["living_cost_usd"] * base_rate  # fixed in local prices
         self.terms: MonthTerms | None = None
         self.terms_by_sector: list[MonthTerms] = []  # the month's terms, one sector each
-        self.revenue = 0.0  # USD collected this month
-        self.revenue_total = 0.0
+        self.revenue_total = 0.0  # USD collected so far
 
     def local_per_usd(self, sector, month: int) -> float:
         return self.rub_path[month] if sector.currency == "RUB" else self.p["cny_per_usd"]
@@ -71,7 +71,6 @@ class State(mesa.Agent):
 
     def collect(self, paid_usd: float) -> None:
         """Book what the workers paid this month."""
-        self.revenue = paid_usd
         self.revenue_total += paid_usd
 
 

@@ -19,9 +19,10 @@ from matplotlib.ticker import MaxNLocator
 from mesa.visualization import SolaraViz
 
 from sim import economy
-from sim.cli import DEFAULT_PRESET, DEFAULT_SEED
 from sim.model import QuotaModel
-from sim.scenario import DEFAULTS, SPECS, load_preset, make_scenario, preset_names
+from sim.scenario import (
+    DEFAULT_PRESET, DEFAULT_SEED, DEFAULTS, SPECS, load_preset, make_scenario, preset_names,
+)
 from sim.sectors import SECTORS
 
 # View settings, not model defaults: a few hundred workers show the mix and keep a frame
@@ -29,11 +30,12 @@ from sim.sectors import SECTORS
 SHOWN_WORKERS = 300
 MAX_SHOWN_WORKERS = 1000
 MAX_SEED = 9999
+MAX_HIKE = 3.0  # the slider's reach; the scenario allows more, the view needs no more
 DPI = 90
 
 # scenario parameter -> (label, input, step); bounds and choices come from SPECS
 CONTROLS = {
-    "hike": ("Hike (0.5 = +50%)", "SliderFloat", 0.01),
+    "hike": ("Hike (0.5 = +50%)", "SliderFloat", 0.05),
     "hike_month": ("Hike from month", "SliderInt", 1),
     "enforcement_months": ("Arrears limit (months)", "SliderFloat", 0.25),
     "side_work": ("Side work allowed", "Checkbox", None),
@@ -68,6 +70,9 @@ def model_params(preset: str) -> dict:
             control.update(min=spec.lo, max=spec.hi, step=step)
         params[name] = control
     params["n_workers"]["max"] = MAX_SHOWN_WORKERS
+    params["hike"]["max"] = MAX_HIKE
+    # a hike after the last contract ends changes nothing
+    params["hike_month"]["max"] = values["contract_months"] + values["contract_spread_months"]
     # "rng" reaches the scenario as its seed on Reset; an integer input, as a text box
     # would hand the model a string
     params["rng"] = {"type": "SliderInt", "label": "Seed", "value": DEFAULT_SEED,

@@ -110,13 +110,6 @@ def _max_rss_mb() -> float:
     return kib / 1024
 
 
-def sweep_available(spec: Path = SWEEP_SPEC) -> bool:
-    """Whether this checkout has ``quotasim sweep`` and the hike-sweep experiment."""
-    from sim import cli
-
-    return hasattr(cli, "cmd_sweep") and spec.is_file()
-
-
 def sweep_runs(spec: Path = SWEEP_SPEC) -> int:
     """How many runs the sweep SPEC holds (design points x replicates)."""
     from sim.sweep import load_experiment
@@ -180,12 +173,12 @@ def run_benchmarks(*, quick: bool = False, sweep: bool = True,
 
     wall = runs = None
     if sweep and not quick:
-        if sweep_available():
+        if SWEEP_SPEC.is_file():
             runs = sweep_runs()
             log(f"quotasim sweep {SWEEP_SPEC} ({runs:,} runs)")
             wall = sweep_wall_s()
         else:
-            notes.append(f"sweep not timed: no 'quotasim sweep' command or no {SWEEP_SPEC}")
+            notes.append(f"sweep not timed: no {SWEEP_SPEC} here")
     elif not quick:
         notes.append("sweep not timed (--no-sweep)")
 

@@ -8,10 +8,10 @@ import json
 import sys
 from pathlib import Path
 
-from sim.scenario import ScenarioError, load_preset, parse_assignments, preset_names
-
-DEFAULT_PRESET = "russia-2021"
-DEFAULT_SEED = 0
+from sim.scenario import (
+    DEFAULT_PRESET, DEFAULT_SEED, RunsFailed, ScenarioError, load_preset, parse_assignments,
+    preset_names,
+)
 
 
 def scenario_params(args) -> dict:
@@ -23,10 +23,8 @@ def scenario_params(args) -> dict:
 
 def cmd_run(args) -> int:
     from sim.model import simulate
-    from sim.scenario import validate
 
     params = scenario_params(args)
-    validate(params)
     if args.months is not None and args.months < 1:
         raise ScenarioError(f"--months must be at least 1, not {args.months}")
     result = simulate(params, seed=args.seed, months=args.months).outcomes
@@ -245,6 +243,9 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as e:
         print(f"quotasim: error: {e}", file=sys.stderr)
         return 2
+    except RunsFailed as e:
+        print(f"quotasim: {e}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("quotasim: interrupted", file=sys.stderr)
         return 130

@@ -134,7 +134,8 @@ class QuotaModel(mesa.Model):
             self.quota_usd = float((abroad_by_sector * terms.quota_usd).sum() / n)
         else:
             self.quota_usd = 0.0
-        self.rub_per_usd = float(self.state.rub_path[self.month])
+        # the rate of the month just lived, like every flow in this row
+        self.rub_per_usd = float(self.state.rub_path[max(self.month - 1, 0)])
 
 
 def sector_blocks(counts: np.ndarray, size: int) -> list[tuple[int, slice]]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim import plotting
-from sim.scenario import ScenarioError, param_table
+from sim.scenario import RunsFailed, ScenarioError, param_table
 from sim.sweep import Experiment, code_version, load_experiment, run_sweep
 
 
@@ -36,6 +36,9 @@ class Layout:
 def experiments(layout: Layout, only: set[str] | None = None) -> list[Experiment]:
     """Every experiment (or those named in ``only``), checked before anything runs."""
     found = [load_experiment(p) for p in sorted(layout.experiments.glob("*.toml"))]
+    if not found:
+        raise ScenarioError(f"no experiments (*.toml) in {layout.experiments.resolve()}/: "
+                            "run quotasim reproduce from the project's folder")
     if only:
         unknown = only - {e.name for e in found}
         if unknown:
@@ -53,6 +56,7 @@ def is_current(exp: Experiment, folder: Path) -> bool:
         return False
     return (provenance.get("spec") == exp.text
             and provenance.get("code_version") == code_version()
+            and provenance.get("runs", {}).get("failed") == 0
             and all((folder / f"{t}.csv").exists() for t in exp.tables))
 
 
@@ -84,8 +88,8 @@ def reproduce(layout: Layout = Layout(), *, only: set[str] | None = None,
         log(f"{exp.name}: running {len(exp.runs)} runs")
         result = run_sweep(exp, executor=executor, jobs=jobs, out=folder)
         if result.failed:
-            raise ScenarioError(f"{exp.name}: {result.failed} runs failed; see "
-                                f"{folder / 'runs.csv'}")
+            raise RunsFailed(f"{exp.name}: {result.failed} of {result.total} runs failed; "
+                             f"see the 'error' column of {folder / 'runs.csv'}")
     names = only or {e.name for e in experiments(layout)}
     for script in figure_scripts(layout):
         module = load_script(script)

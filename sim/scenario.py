@@ -21,10 +21,16 @@ from mesa.experimental.scenarios import Scenario
 from sim.sectors import SECTOR_KEYS
 
 PRESETS_DIR = Path(__file__).parent / "presets"
+DEFAULT_PRESET = "russia-2021"  # what a run or an experiment starts from unless told
+DEFAULT_SEED = 0  # the seed of `quotasim run` and of the browser view unless told
 
 
 class ScenarioError(ValueError):
     """Bad scenario input: the message is one line a user can act on."""
+
+
+class RunsFailed(RuntimeError):
+    """Some runs of an experiment raised; no figure is drawn from tables with holes."""
 
 
 @dataclass(frozen=True)
@@ -246,7 +252,7 @@ class QuotaScenario(Scenario):
     settlement_deduction_share: Annotated[float, _p(
         "share", "Share of the ledger withheld at payout (fees, food, lodging, medical).",
         "S: one worker owed 5,000+ USD received 2,000 (Daily NK 2024); share A",
-        0, 1)] = 0.3
+        0, 0.95)] = 0.3
     airfare_usd: Annotated[float, _p(
         "USD", "Fare home, deducted from the payout.", "A", 0, 5000)] = 300.0
 
@@ -335,7 +341,9 @@ def validate(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def make_scenario(params: dict[str, Any] | None = None, *, seed: int | None = None) -> QuotaScenario:
-    """A validated scenario; ``seed`` becomes the model's ``rng``."""
+    """A validated scenario; ``seed`` (a whole number >= 0) becomes the model's ``rng``."""
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise ScenarioError(f"the seed must be a whole number >= 0, not {seed!r}")
     return QuotaScenario(rng=seed, **validate(params or {}))
 
 
@@ -350,7 +358,11 @@ def read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(f)
     except FileNotFoundError:
         raise ScenarioError(f"no such file: {path}") from None
-    except tomllib.TOMLDecodeError as e:
+    except IsADirectoryError:
+        raise ScenarioError(f"{path} is a folder, not a TOML file") from None
+    except OSError as e:
+        raise ScenarioError(f"cannot read {path}: {e.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise ScenarioError(f"{path} is not valid TOML: {e}") from None
 
 
@@ -371,10 +383,15 @@ def load_preset(name_or_path: str) -> tuple[dict[str, Any], str]:
             )
     doc = read_toml(path)
     unknown = set(doc) - {"description", "params"}
+    if unknown & {"vary", "sample", "replicates", "fixed"}:
+        raise ScenarioError(f"{path} is an experiment, not a scenario: run "
+                            f"'quotasim sweep {path}'")
     if unknown:
         raise ScenarioError(f"{path}: unknown top-level key(s) {', '.join(sorted(unknown))}; "
                             "put parameters under [params]")
     params = doc.get("params", {})
+    if not isinstance(params, dict):
+        raise ScenarioError(f"{path}: [params] must be a table of NAME = VALUE")
     for name, value in params.items():
         try:
             coerce(name, value)

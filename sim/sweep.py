@@ -35,7 +35,7 @@ from scipy import stats
 
 from sim.metrics import OUTCOMES
 from sim.scenario import (
-    ScenarioError, TYPES, check_name, coerce, load_preset, read_toml, validate,
+    DEFAULT_PRESET, ScenarioError, TYPES, check_name, coerce, load_preset, read_toml, validate,
 )
 from sim.sectors import SECTOR_KEYS
 
@@ -45,7 +45,9 @@ TABLES = ("runs", "summary", "monthly", "take_home")  # runs.csv is always writt
 QUANTILES = np.linspace(0, 1, 51)  # of take-home pay and savings goals, per run
 SAMPLE_METHODS = ("lhs", "sobol", "saltelli")
 RESULTS_DIR = Path("results") / "data"
-MODEL_FILES = ("economy.py", "agents.py", "model.py", "scenario.py", "sectors.py", "metrics.py")
+# what a stored run depends on: the model, and how a run's results are recorded
+MODEL_FILES = ("economy.py", "agents.py", "model.py", "scenario.py", "sectors.py", "metrics.py",
+               "sweep.py")
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ class Run:
     point: int
     replicate: int
     seed: int
-    params: dict  # every parameter that differs from the defaults
+    params: dict  # what the run sets: the preset's, the fixed and the design's values
     months: int | None
 
 
@@ -95,21 +97,21 @@ def load_experiment(path: str | Path) -> Experiment:
     if unknown:
         raise ScenarioError(f"{where}: unknown key(s) {', '.join(sorted(unknown))} "
                             f"(allowed: {', '.join(sorted(SPEC_KEYS))})")
-    replicates = doc.get("replicates", 1)
-    if not isinstance(replicates, int) or isinstance(replicates, bool) or replicates < 1:
-        raise ScenarioError(f"{where}: replicates must be a whole number >= 1, not {replicates!r}")
-    months = doc.get("months")
-    if months is not None and (not isinstance(months, int) or months < 1):
-        raise ScenarioError(f"{where}: months must be a whole number >= 1, not {months!r}")
+    replicates = _whole(doc, "replicates", 1, 1, where)
+    months = _whole(doc, "months", None, 1, where)
+    root_seed = _whole(doc, "root_seed", 0, 0, where)
     tables = doc.get("tables", ["summary", "monthly"])
     if not isinstance(tables, list) or set(tables) - set(TABLES):
         raise ScenarioError(f"{where}: tables must be a list drawn from {', '.join(TABLES[1:])}")
-    root_seed = doc.get("root_seed", 0)
-    if not isinstance(root_seed, int) or root_seed < 0:
-        raise ScenarioError(f"{where}: root_seed must be a whole number >= 0, not {root_seed!r}")
+    name = doc.get("name", path.stem)
+    if not isinstance(name, str) or not name or Path(name).name != name or name.startswith("."):
+        raise ScenarioError(f"{where}: name must be a plain file name, not {name!r}")
+    for key in ("fixed", "vary", "sample"):
+        if not isinstance(doc.get(key, {}), dict):
+            raise ScenarioError(f"{where}: [{key}] must be a table")
 
     try:
-        base = _preset_params(doc.get("base", "russia-2021"))
+        base = _preset_params(doc.get("base", DEFAULT_PRESET))
         fixed = {k: coerce(k, v) for k, v in doc.get("fixed", {}).items()}
         grid = {k: _grid_values(k, v) for k, v in doc.get("vary", {}).items()}
         sample = _sample_points(doc["sample"], root_seed) if "sample" in doc else None
@@ -146,11 +148,20 @@ def load_experiment(path: str | Path) -> Experiment:
             runs.append(Run(run_identity(version, params, seed, months), i, r, seed,
                             params, months))
     return Experiment(
-        name=doc.get("name", path.stem), text=path.read_text(), months=months,
+        name=name, text=path.read_text(), months=months,
         replicates=replicates, root_seed=root_seed, varied=names, points=points, runs=runs,
         seeds=seeds, sample=sample[1] if sample else None,
         tables=tuple(t for t in TABLES if t in {"runs", *tables}),
     )
+
+
+def _whole(doc: dict, key: str, default, least: int, where: str):
+    """A whole-number setting of the experiment, at least ``least``."""
+    value = doc.get(key, default)
+    if value is not default and (isinstance(value, bool) or not isinstance(value, int)
+                                 or value < least):
+        raise ScenarioError(f"{where}: {key} must be a whole number >= {least}, not {value!r}")
+    return value
 
 
 def _describe(point: dict) -> str:
@@ -204,6 +215,8 @@ def _sample_points(spec: dict, root_seed: int) -> tuple[list[dict], dict]:
     if not isinstance(n, int) or n < 1:
         raise ScenarioError(f"sample.n must be a whole number >= 1, not {n!r}")
     bounds = spec.get("bounds")
+    if bounds is not None and not isinstance(bounds, dict):
+        raise ScenarioError("[sample.bounds] must be a table of NAME = [low, high]")
     if not bounds:
         raise ScenarioError("a sampled design needs [sample.bounds] with at least one "
                             "parameter = [low, high]")
@@ -286,12 +299,13 @@ def _flatten(result: dict) -> dict:
 
 
 def chunks(runs: list[Run], jobs: int) -> list[list[Run]]:
-    """Split the runs so each chunk is about half a second of work, with enough chunks
-    to keep every worker busy."""
+    """Split the runs into chunks of about 5 million worker-months (a second or two of
+    work), or smaller so that every worker gets at least four."""
     if not runs:
         return []
-    work = max(1, runs[0].params.get("n_workers", 1000)) * (runs[0].months or 42)
-    size = max(1, min(int(5e6 // work), math.ceil(len(runs) / (4 * jobs))))
+    p = validate(runs[0].params)
+    months = runs[0].months or p["contract_months"] + p["contract_spread_months"]
+    size = max(1, min(int(5e6 // (p["n_workers"] * months)), math.ceil(len(runs) / (4 * jobs))))
     return [runs[i:i + size] for i in range(0, len(runs), size)]
 
 
@@ -332,6 +346,14 @@ def execute(batches: list[list[Run]], executor: str, jobs: int,
             cluster.close()
     else:
         raise ScenarioError(f"unknown executor '{executor}' (serial, processes, dask)")
+
+
+def cluster_threads(scheduler: str) -> int:
+    """How many runs an existing Dask cluster can compute at once."""
+    from dask.distributed import Client
+
+    with Client(scheduler) as client:
+        return sum(client.nthreads().values())
 
 
 # --- the store ----------------------------------------------------------------------
@@ -386,7 +408,7 @@ def run_sweep(exp: Experiment, *, executor: str = "serial", jobs: int | None = N
         for path in chunk_dir.iterdir():
             path.unlink()
     chunk_dir.mkdir(parents=True, exist_ok=True)
-    jobs = jobs or os.cpu_count() or 1
+    jobs = jobs or (cluster_threads(scheduler) if scheduler else os.cpu_count()) or 1
     started = datetime.now(UTC)
 
     stored, _ = stored_results(chunk_dir)

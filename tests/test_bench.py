@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from sim.bench import ENGINE_NS, format_report, sweep_available
+from sim.bench import ENGINE_NS, format_report
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +51,3 @@ def test_readable_table_names_every_size(quick_report):
         assert f"{n:,}" in text
     assert "not timed" in text
 
-
-def test_no_sweep_spec_means_no_sweep_timing(tmp_path):
-    assert not sweep_available(tmp_path / "missing.toml")

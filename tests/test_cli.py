@@ -3,10 +3,13 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from sim.cli import main
+
+EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
 
 KEYS = ["share_sent_home", "share_sent_home_arrears", "share_missed_goal",
         "median_take_home_usd", "revenue_per_worker_year_usd", "state_share_of_gross",
@@ -44,6 +47,10 @@ def test_scenarios_lists_presets_one_line_each(capsys):
     (["--scenario", "mars-2030"], "unknown preset 'mars-2030'"),
     (["--scenario", "missing.toml"], "no such file"),
     (["--months", "0"], "--months"),
+    (["--set", "hike=abc"], "must be a number"),
+    (["--seed", "-1"], "seed must be a whole number >= 0"),
+    (["--scenario", str(EXPERIMENTS / "demo.toml")], "is an experiment, not a scenario"),
+    (["--scenario", f"{EXPERIMENTS}/"], "is a folder"),
 ])
 def test_bad_input_is_one_line_on_stderr_and_exit_2(args, message, capsys):
     assert main(["run", *args]) == 2

@@ -55,6 +55,12 @@ def test_money_is_conserved_every_month(params, seed):
         assert (paid >= 0).all() and (w.arrears >= 0).all()
         # workers at home are frozen
         assert (income[~abroad] == 0).all() and (d_ledger[~abroad] == 0).all()
+    # over the whole stay: everything earned was paid to the state, spent on living,
+    # or left on the ledger, which is paid out less deductions (or forgiven if negative)
+    np.testing.assert_allclose(w.gross, w.quota_paid + w.living + w.ledger, rtol=1e-9, atol=1e-6)
+    home = w.status != economy.ABROAD
+    np.testing.assert_array_equal(
+        w.payout[home], economy.settle(model.p, w.ledger[home], economy.ARRAYS))
     # what the state booked is what the workers paid
     np.testing.assert_allclose(model.state.revenue_total, w.quota_paid.sum(), rtol=1e-9)
     series = model.datacollector.get_model_vars_dataframe()

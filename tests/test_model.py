@@ -79,6 +79,15 @@ def test_the_rouble_shock_raises_the_usd_quota_burden_of_rouble_earners():
     shock, series, _ = simulate(dict(base, fx_path="shock"), seed=5)
     assert series["rub_per_usd"].max() == pytest.approx(
         base["rub_per_usd"] * (1 + DEFAULTS["fx_shock_size"]))
+    # the rate and the flows of a row belong to the same month: the shock month is
+    # recorded in row shock_month + 1, where a rouble quota's USD value drops
+    rouble_quota = dict(base, share_construction_rfe=0.0, share_logging_rfe=0.0,
+                        share_construction_sakhalin=1.0, fx_path="shock")
+    series = simulate(rouble_quota, seed=5).monthly
+    jump = int(np.argmax(np.diff(series["rub_per_usd"].to_numpy()))) + 1
+    assert jump == DEFAULTS["fx_shock_month"] + 1
+    quota = series["quota_usd"].to_numpy()
+    assert quota[jump] < 0.75 * quota[jump - 1]
     # the quota is fixed in USD while wages are paid in roubles
     assert shock["share_missed_goal"] > calm["share_missed_goal"]
     assert shock["mean_hours_per_day"] > calm["mean_hours_per_day"]

@@ -99,3 +99,24 @@ def test_committed_results_come_from_the_current_specs_and_model_code():
     for script in figure_scripts(layout):
         for suffix in (".pdf", ".png"):
             assert (layout.results / "figures" / f"{script.stem}{suffix}").exists()
+
+
+def test_data_with_failed_runs_are_never_current(layout):
+    import json
+
+    from sim.reproduce import experiments, is_current
+
+    reproduce(layout, executor="serial", log=lambda m: None)
+    exp = experiments(layout)[0]
+    folder = layout.results / "data" / "tiny"
+    assert is_current(exp, folder)
+    provenance = json.loads((folder / "provenance.json").read_text())
+    provenance["runs"]["failed"] = 1
+    (folder / "provenance.json").write_text(json.dumps(provenance))
+    assert not is_current(exp, folder)
+
+
+def test_no_experiments_is_a_clear_error(tmp_path, capsys):
+    args = ["reproduce", "--experiments", str(tmp_path), "--results", str(tmp_path / "r")]
+    assert main(args) == 2
+    assert "no experiments" in capsys.readouterr().err

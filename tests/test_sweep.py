@@ -82,6 +82,12 @@ def test_sampled_design_is_seeded_and_within_bounds(tmp_path):
     (("n_workers = 150", "n_workers = 0"), "out of range"),
     (("n_workers = 150", "share_logging_rfe = 0.9"), "must add up to 1"),
     (("months = 12", "months = 12\nrepeats = 3"), "unknown key(s) repeats"),
+    (("months = 12", "months = true"), "months must be a whole number >= 1"),
+    (("root_seed = 7", "root_seed = -7"), "root_seed must be a whole number >= 0"),
+    (('name = "tiny"', 'name = "../escape"'), "name must be a plain file name"),
+    (("[fixed]\nn_workers = 150", "fixed = 3"), "[fixed] must be a table"),
+    (("[vary]", "[sample]\nmethod = \"lhs\"\nn = 4\nbounds = 5\n[vary]"),
+     "[sample.bounds] must be a table"),
 ])
 def test_malformed_specs_fail_before_any_run(tmp_path, capsys, edit, message):
     spec = write(tmp_path, TINY.replace(*edit))
