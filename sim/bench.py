@@ -9,6 +9,7 @@ so their ratio is a ratio of times. ``quotasim bench`` is the command line over
 ``run_benchmarks``.
 """
 
+import contextlib
 import functools
 import json
 import os
@@ -133,12 +134,10 @@ def machine() -> dict:
     import numpy
 
     cpu = platform.processor() or platform.machine()
-    try:
+    with contextlib.suppress(OSError):  # no /proc off Linux
         with open("/proc/cpuinfo") as f:
             names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
         cpu = names[0] if names else cpu
-    except OSError:
-        pass
     return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
             "numpy": numpy.__version__, "mesa": mesa.__version__, "os": platform.platform()}
 

@@ -45,6 +45,24 @@ def band(ax, x, mean, low, high, color, label=None, ls="-"):
     ax.plot(x, mean, color=color, label=label, ls=ls)
 
 
+def sector_curves(ax, summary: pd.DataFrame, name: str, *, ls: str = "-",
+                  suffix: str = "") -> None:
+    """One outcome against the hike (%) for every sector in ``summary``, with bands."""
+    for sector, color in SECTOR_COLORS.items():
+        rows = outcome(summary, name, sector)
+        if not rows.empty:
+            band(ax, rows["hike"] * 100, rows["mean"], rows["ci_low"], rows["ci_high"], color,
+                 SECTOR_LABELS[sector] + suffix, ls=ls)
+
+
+def share_against_hike(ax, ylabel: str) -> None:
+    """Axes for a share against the hike, with the reported hikes marked."""
+    mark_reported_hikes(ax)
+    ax.set_xlabel("Quota hike (%)")
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(0, 1.02)
+
+
 def outcome(summary: pd.DataFrame, name: str, sector: str = "all") -> pd.DataFrame:
     """One outcome's rows of a summary table, for one sector, in design order."""
     rows = summary[(summary["outcome"] == name) & (summary["sector"] == sector)]
