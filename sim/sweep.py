@@ -365,13 +365,17 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     os.replace(tmp, path)
 
 
-def stored_results(chunk_dir: Path) -> tuple[dict, dict]:
-    """Rows of every stored run, and its per-run tables (monthly, take_home), by run id;
-    a success wins over a failure."""
+def stored_results(chunk_dir: Path, keep: set[str]) -> tuple[dict, dict]:
+    """Rows of the stored runs in ``keep``, and their per-run tables (monthly,
+    take_home), by run id; a success wins over a failure. A chunk holding none of them
+    was made by other code or another design, and is deleted."""
     rows, per_run = {}, {name: {} for name in PER_RUN}
     for path in sorted(chunk_dir.glob("chunk-*.pkl")):
         with open(path, "rb") as f:
             chunk = pickle.load(f)
+        if not any(row["run_id"] in keep for row in chunk["runs"]):
+            path.unlink()
+            continue
         split = {name: dict(iter(chunk[name].groupby("run_id", sort=False)))
                  if chunk.get(name) is not None else {} for name in PER_RUN}
         for row in chunk["runs"]:
@@ -411,7 +415,8 @@ def run_sweep(exp: Experiment, *, executor: str = "serial", jobs: int | None = N
     jobs = jobs or (cluster_threads(scheduler) if scheduler else os.cpu_count()) or 1
     started = datetime.now(UTC)
 
-    stored, _ = stored_results(chunk_dir)
+    wanted = {run.run_id for run in exp.runs}
+    stored, _ = stored_results(chunk_dir, wanted)
     pending = [r for r in exp.runs if r.run_id not in stored or stored[r.run_id]["error"]]
     done = failed = 0
     if progress:
@@ -425,7 +430,7 @@ def run_sweep(exp: Experiment, *, executor: str = "serial", jobs: int | None = N
         if progress:
             progress(done, failed, len(pending))
 
-    rows, per_run = stored_results(chunk_dir)
+    rows, per_run = stored_results(chunk_dir, wanted)
     runs_table = assemble_runs(exp, rows)
     n_failed = int((runs_table["error"] != "").sum())
     write_tables(exp, out, runs_table, per_run)

@@ -189,3 +189,16 @@ def test_a_sweep_killed_partway_resumes_to_identical_tables(tmp_path):
     assert 0 < resumed.reused < resumed.total
     assert resumed.computed == resumed.total - resumed.reused
     assert tables(resumed.out) == tables(reference.out)
+
+
+def test_chunks_of_another_design_are_dropped_and_shared_runs_reused(tmp_path):
+    out = tmp_path / "out"
+    run_sweep(load_experiment(write(tmp_path, TINY)), executor="serial", out=out)
+    before = set((out / "chunks").iterdir())
+    narrower = load_experiment(write(tmp_path, TINY.replace(
+        'preset = ["russia-2021", "sakhalin-dalian-2025"]', 'preset = ["russia-2021"]')))
+    result = run_sweep(narrower, executor="serial", out=out)
+    assert (result.computed, result.reused) == (0, 9)
+    other = load_experiment(write(tmp_path, TINY.replace("root_seed = 7", "root_seed = 8")))
+    run_sweep(other, executor="serial", out=out)
+    assert not before & set((out / "chunks").iterdir())  # nothing of the old seeds is left
