@@ -22,35 +22,27 @@ class State(mesa.Agent):
         self.season = season(p)
         # its own stream, so that choosing a rouble path leaves the cohort's draws alone
         self.rub_path = rouble_path(p, model.months, model.rng.spawn(1)[0])
-        base_rate = np.array([self.local_per_usd(s, 0) for s in SECTORS])
+        base_rate = np.array([self.per_usd(s.currency, 0) for s in SECTORS])
         self.living_local = p["living_cost_usd"] * base_rate  # fixed in local prices
         self.terms: MonthTerms | None = None
         self.terms_by_sector: list[MonthTerms] = []  # the month's terms, one sector each
         self.revenue_total = 0.0  # USD collected so far
 
-    def local_per_usd(self, sector, month: int) -> float:
-        return self.rub_path[month] if sector.currency == "RUB" else self.p["cny_per_usd"]
-
-    def quota_factor(self, sector, month: int) -> float:
-        """Hike (from its month on) and yearly ratchet on a sector's base quota."""
-        p = self.p
-        hike = p["hike"] * p[f"hike_weight_{sector.key}"] if month >= p["hike_month"] else 0.0
-        return (1 + hike) * (1 + p["ratchet_per_year"]) ** (month // 12)
+    def per_usd(self, currency: str, month: int) -> float:
+        """Units of ``currency`` (USD, RUB or CNY) per US dollar in ``month``."""
+        return {"USD": 1.0, "RUB": self.rub_path[month], "CNY": self.p["cny_per_usd"]}[currency]
 
     def quota_usd(self, sector, month: int) -> float:
         """The monthly quota in force, in USD at this month's rate."""
-        p = self.p
-        amount = p[f"quota_{sector.key}"] / sector.quota_months * self.quota_factor(sector, month)
-        if sector.quota_currency == "USD":
-            return amount
-        rate = self.rub_path[month] if sector.quota_currency == "RUB" else p["cny_per_usd"]
-        return amount / rate
+        amount = self.p[f"quota_{sector.key}"] / sector.quota_months
+        factor = economy.quota_factor(self.p, sector.key, month)
+        return amount * factor / self.per_usd(sector.quota_currency, month)
 
     def set_policy(self) -> None:
         """Announce the month's terms: quota, levy, enforcement threshold, and prices."""
         p, month = self.p, self.model.month
         calendar = self.model.calendar_month(month)
-        rate = np.array([self.local_per_usd(s, month) for s in SECTORS])
+        rate = np.array([self.per_usd(s.currency, month) for s in SECTORS])
         quota = np.array([self.quota_usd(s, month) for s in SECTORS])
         levy = p["levy_usd"] if month == p["levy_month"] else 0.0
         berries = p["side_work"] and in_berry_season(p, calendar)

@@ -108,6 +108,13 @@ class MonthTerms:
         return [MonthTerms(*values) for values in zip(*columns)]
 
 
+def quota_factor(p, sector_key: str, month: int) -> float:
+    """The state's rule: a sector's base quota times the hike (from its month on) and the
+    yearly ratchet."""
+    hike = p["hike"] * p[f"hike_weight_{sector_key}"] if month >= p["hike_month"] else 0.0
+    return (1 + hike) * (1 + p["ratchet_per_year"]) ** (month // 12)
+
+
 def workdays(p, season, u_off, u_weather, xp):
     """1. The days the sector and month allow, less days off and weather or no-project days.
 

@@ -63,7 +63,7 @@ def missed_goal(take_home, debt, goal):
 def berry_kg_to_cover_quota(p: dict) -> float:
     """Kilograms of berries a logger must sell a month to pay the forestry quota in force
     after the hike (Daily NK 2021: "150 kg or more a month to cover contributions")."""
-    quota_year = p["quota_logging_rfe"] * (1 + p["hike"] * p["hike_weight_logging_rfe"])
+    quota_year = p["quota_logging_rfe"] * economy.quota_factor(p, "logging_rfe", p["hike_month"])
     price_usd = p["berry_price_rub"] / p["rub_per_usd"]
     return quota_year / 12 / price_usd
 

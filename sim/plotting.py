@@ -11,7 +11,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from sim.scenario import load_preset  # noqa: E402
+from sim.economy import quota_factor  # noqa: E402
+from sim.scenario import load_preset, validate  # noqa: E402
 from sim.sectors import SECTORS  # noqa: E402
 
 STYLE = Path(__file__).with_name("quotasim.mplstyle")
@@ -21,12 +22,16 @@ SECTOR_LABELS = {s.key: s.label for s in SECTORS}
 
 def reported_hikes() -> dict[str, float]:
     """The hikes the reports give, read from the presets: label -> fraction."""
-    russia, _ = load_preset("russia-2021")
-    doubled, _ = load_preset("sakhalin-dalian-2025")
+    russia = validate(load_preset("russia-2021")[0])
+    doubled = validate(load_preset("sakhalin-dalian-2025")[0])
+
+    def rise(p, sector):
+        return quota_factor(p, sector, p["hike_month"]) - 1
+
     return {
-        "2021 construction": russia["hike"],
-        "2021 forestry": russia["hike"] * russia["hike_weight_logging_rfe"],
-        "2025 doubling": doubled["hike"],
+        "2021 construction": rise(russia, "construction_rfe"),
+        "2021 forestry": rise(russia, "logging_rfe"),
+        "2025 doubling": rise(doubled, "construction_sakhalin"),
     }
 
 
