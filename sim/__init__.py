@@ -1,3 +1,3 @@
 """quotasim: an agent-based model of North Korean workers abroad under state quotas."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
