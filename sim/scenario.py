@@ -4,8 +4,9 @@ This is the one place where defaults live. The presets in ``presets/*.toml``, th
 command line, the sweeps and the browser view all start from ``QuotaScenario`` and
 change only what they name; every change is validated here.
 
-Sources are keyed to ``FACTS.md`` (S = straight from a source, D = derived from sourced
-numbers, A = an assumption with no source, to be swept).
+Sources are keyed to ``docs/FACTS.md``, the project's copy of the sourced evidence
+(S = straight from a source, D = derived from sourced numbers, A = an assumption with no
+source, to be swept).
 """
 
 
