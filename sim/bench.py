@@ -113,7 +113,7 @@ def _max_rss_mb() -> float:
 
 def sweep_runs(spec: Path = SWEEP_SPEC) -> int:
     """How many runs the sweep SPEC holds (design points x replicates)."""
-    from sim.sweep import load_experiment
+    from sim.experiment import load_experiment
 
     return len(load_experiment(spec).runs)
 

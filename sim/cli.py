@@ -1,17 +1,44 @@
-"""The quotasim command line: a thin layer over the library.
+"""The quotasim command line: a thin layer over the library (see the README's Python
+API for the same things in a notebook).
 
-Bad input prints one line on stderr and exits with status 2.
+Bad input prints one line on stderr and exits with status 2, having written nothing
+(a sweep keeps its finished runs). Numbers on the command line are plain decimals.
 """
 
 import argparse
 import json
+import os
+import signal
 import sys
+import threading
+import time
 from pathlib import Path
 
+import sim
+from sim.executors import EXECUTORS
 from sim.scenario import (
-    DEFAULT_PRESET, DEFAULT_SEED, RunsFailed, ScenarioError, load_preset, parse_assignments,
-    preset_names,
+    DEFAULT_PRESET, DEFAULT_SEED, RunsFailed, ScenarioError, check_months, load_preset,
+    parse_assignments, parse_number, preset_names,
 )
+
+
+class Interrupted(BaseException):
+    """Ctrl-C or SIGTERM: stop, keep what is finished, say so in one line."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with its errors in one line."""
+
+    def error(self, message):
+        raise ScenarioError(f"{self.prog}: {message}")
+
+
+def whole(text: str) -> int:
+    """A whole number typed on the command line: plain decimal digits."""
+    value = parse_number(text, "the value")
+    if not value.is_integer() or not text.strip().lstrip("+-").isdigit():
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
+    return int(value)
 
 
 def scenario_params(args) -> dict:
@@ -25,8 +52,8 @@ def cmd_run(args) -> int:
     from sim.model import simulate
 
     params = scenario_params(args)
-    if args.months is not None and args.months < 1:
-        raise ScenarioError(f"--months must be at least 1, not {args.months}")
+    if args.months is not None:
+        check_months(args.months)
     result = simulate(params, seed=args.seed, months=args.months).outcomes
     if args.json:
         print(json.dumps(result, indent=2))
@@ -100,35 +127,32 @@ def cmd_viz(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from sim.sweep import Progress, load_experiment, run_sweep
+    from sim.executors import make_executor
+    from sim.experiment import load_experiment
+    from sim.paths import Layout
+    from sim.runner import run_experiment
 
     exp = load_experiment(args.spec)
-    if args.jobs is not None and args.jobs < 1:
-        raise ScenarioError(f"--jobs must be at least 1, not {args.jobs}")
-    if args.scheduler and args.executor != "dask":
-        raise ScenarioError("--scheduler needs --executor dask")
-    print(f"{exp.name}: {len(exp.points)} design points x {exp.replicates} replicates "
-          f"= {len(exp.runs)} runs", file=sys.stderr)
-    result = run_sweep(exp, executor=args.executor, jobs=args.jobs, scheduler=args.scheduler,
-                       out=args.out, fresh=args.fresh, progress=Progress())
-    print(f"{result.computed} runs computed, {result.reused} reused; tables in {result.out}/",
-          file=sys.stderr)
-    if "summary" in exp.tables:
-        print(format_summary(result.out / "summary.csv", exp.varied))
+    executor = make_executor(args.executor, args.jobs, args.scheduler)
+    out = Path(args.out) if args.out else Layout().data(exp.name)
+    result = run_experiment(exp, executor=executor, out=out, fresh=args.fresh,
+                            progress=Progress(), log=lambda m: print(m, file=sys.stderr))
     if result.failed:
-        print(f"quotasim: {result.failed} of {result.total} runs failed; see the 'error' "
-              f"column of {result.out / 'runs.csv'}", file=sys.stderr)
+        first = result.failures["error"].iloc[0]
+        print(f"quotasim: {result.failed} of {len(exp.runs)} runs failed (first: {first}); "
+              f"{len(exp.runs) - result.failed} finished runs are kept in {out}/chunks/, the "
+              f"failures are listed in {out / 'failed_runs.csv'}; no tables written",
+              file=sys.stderr)
         return 1
+    print(f"{result.computed} runs computed, {result.reused} reused; tables in {out}/",
+          file=sys.stderr)
+    if result.summary is not None:
+        print(format_summary(result.summary, exp.varied))
     return 0
 
 
-def format_summary(path, varied: list[str]) -> str:
+def format_summary(summary, varied: list[str]) -> str:
     """The summary's headline outcomes for all workers, one row per design point."""
-    import pandas as pd
-
-    summary = pd.read_csv(path)
-    if summary.empty:
-        return "(no successful runs)"
     headline = ["share_sent_home", "share_missed_goal", "revenue_per_worker_year_usd",
                 "mean_hours_per_day"]
     rows = summary[(summary["sector"] == "all") & summary["outcome"].isin(headline)]
@@ -140,9 +164,42 @@ def format_summary(path, varied: list[str]) -> str:
         .to_string()
 
 
-def cmd_reproduce(args) -> int:
-    from sim.reproduce import Layout, check, reproduce
+class Progress:
+    """A bar on a terminal (runs done, failed, rate, ETA); a plain line every few
+    seconds otherwise."""
 
+    def __init__(self, stream=sys.stderr, every: float = 5.0):
+        self.stream, self.every = stream, every
+        self.tty = stream.isatty()
+        self.bar = None
+        self.start = self.last = time.monotonic()
+
+    def __call__(self, done: int, failed: int, total: int) -> None:
+        if self.tty:
+            from tqdm import tqdm
+
+            if self.bar is None:
+                self.bar = tqdm(total=total, unit="run", file=self.stream, dynamic_ncols=True)
+            self.bar.update(done - self.bar.n)
+            self.bar.set_postfix(failed=failed)
+            if done >= total:
+                self.bar.close()
+            return
+        now = time.monotonic()
+        if not done or (done < total and now - self.last < self.every):
+            return
+        self.last = now
+        rate = done / max(now - self.start, 1e-9)
+        print(f"{done}/{total} runs, {failed} failed, {rate:.1f} runs/s, "
+              f"ETA {(total - done) / rate:.0f} s", file=self.stream, flush=True)
+
+
+def cmd_reproduce(args) -> int:
+    from sim.executors import check_jobs
+    from sim.paths import Layout
+    from sim.reproduce import check, reproduce
+
+    check_jobs(args.jobs)
     layout = Layout(Path(args.experiments), Path(args.results))
     only = set(args.only) if args.only else None
     log = lambda message: print(message, file=sys.stderr)  # noqa: E731
@@ -151,10 +208,20 @@ def cmd_reproduce(args) -> int:
         if difference:
             print(f"quotasim: not reproduced: {difference}", file=sys.stderr)
             return 1
-        print("every table reproduces byte for byte", file=sys.stderr)
+        print("every table reproduces value for value", file=sys.stderr)
         return 0
     for path in reproduce(layout, only=only, executor=args.executor, jobs=args.jobs, log=log):
         print(path)
+    return 0
+
+
+def cmd_init(args) -> int:
+    from sim.project import init
+
+    folder = init(Path(args.folder))
+    print(f"a quotasim project in {folder}/: experiments/ holds the shipped experiments and "
+          f"figure scripts; run 'cd {args.folder} && quotasim reproduce' to regenerate them",
+          file=sys.stderr)
     return 0
 
 
@@ -168,10 +235,11 @@ def cmd_bench(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="quotasim",
         description="Agent-based model of North Korean workers abroad under state quotas.",
     )
+    parser.add_argument("--version", action="version", version=f"quotasim {sim.__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run one simulation and print its outcomes")
@@ -179,9 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"preset name or scenario .toml file (default: {DEFAULT_PRESET})")
     run.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                      help="override a parameter (repeatable); see 'quotasim params'")
-    run.add_argument("--seed", type=int, default=DEFAULT_SEED,
+    run.add_argument("--seed", type=whole, default=DEFAULT_SEED,
                      help=f"root seed (default: {DEFAULT_SEED})")
-    run.add_argument("--months", type=int, help="months to run (default: every contract)")
+    run.add_argument("--months", type=whole, help="months to run (default: every contract)")
     run.add_argument("--json", action="store_true", help="print one JSON object")
     run.set_defaults(func=cmd_run)
 
@@ -190,14 +258,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     sweep = sub.add_parser("sweep", help="run an experiment (TOML): design x replicates")
     sweep.add_argument("spec", help="experiment file, e.g. experiments/hike_sweep.toml")
-    sweep.add_argument("--executor", choices=["serial", "processes", "dask"],
+    sweep.add_argument("--executor", choices=list(EXECUTORS),
                        default="processes", help="where runs execute (default: processes)")
-    sweep.add_argument("--jobs", type=int, help="parallel workers (default: all cores)")
+    sweep.add_argument("--jobs", type=whole, help="parallel workers (default: all cores)")
     sweep.add_argument("--scheduler", metavar="ADDRESS",
                        help="an existing Dask scheduler, e.g. tcp://host:8786")
     sweep.add_argument("--out", help="output folder (default: results/data/<name>/)")
     sweep.add_argument("--fresh", action="store_true",
-                       help="discard stored runs and start over")
+                       help="delete the folder's stored runs and start over")
     sweep.set_defaults(func=cmd_sweep)
 
     repro = sub.add_parser("reproduce", help="regenerate stale experiment data and every figure")
@@ -206,18 +274,20 @@ def build_parser() -> argparse.ArgumentParser:
                             "the tables with the stored ones")
     repro.add_argument("--only", action="append", metavar="NAME",
                        help="only this experiment and its figures (repeatable)")
-    repro.add_argument("--executor", choices=["serial", "processes", "dask"],
+    repro.add_argument("--executor", choices=list(EXECUTORS),
                        default="processes")
-    repro.add_argument("--jobs", type=int, help="parallel workers (default: all cores)")
-    repro.add_argument("--experiments", default="experiments", help=argparse.SUPPRESS)
-    repro.add_argument("--results", default="results", help=argparse.SUPPRESS)
+    repro.add_argument("--jobs", type=whole, help="parallel workers (default: all cores)")
+    repro.add_argument("--experiments", default="experiments",
+                       help="folder of experiments and figures/ (default: experiments)")
+    repro.add_argument("--results", default="results",
+                       help="folder for data, figures and tables (default: results)")
     repro.set_defaults(func=cmd_reproduce)
 
     params = sub.add_parser("params", help="every parameter: default, unit, range, source")
     params.set_defaults(func=cmd_params)
 
     viz = sub.add_parser("viz", help="serve the browser view (SolaraViz) of the model")
-    viz.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+    viz.add_argument("--port", type=whole, default=8765, help="port (default: 8765)")
     viz.add_argument("--host", default="127.0.0.1",
                      help="address to listen on (default: 127.0.0.1, this machine only)")
     viz.set_defaults(func=cmd_viz)
@@ -230,15 +300,22 @@ def build_parser() -> argparse.ArgumentParser:
                        help="skip timing the hike sweep (the longest part)")
     bench.add_argument("--json", action="store_true", help="print one JSON object")
     bench.set_defaults(func=cmd_bench)
+
+    init = sub.add_parser("init", help="make a project folder with the shipped experiments "
+                                       "and figure scripts, to reproduce every result")
+    init.add_argument("folder", help="a new or empty folder")
+    init.set_defaults(func=cmd_init)
     return parser
 
 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Run a command; bad input is one line on stderr and exit 2."""
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _stop) if main_thread else None
     try:
+        args = build_parser().parse_args(argv)
         return args.func(args)
     except ScenarioError as e:
         print(f"quotasim: error: {e}", file=sys.stderr)
@@ -246,9 +323,27 @@ def main(argv: list[str] | None = None) -> int:
     except RunsFailed as e:
         print(f"quotasim: {e}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("quotasim: interrupted", file=sys.stderr)
-        return 130
+    except BrokenPipeError:
+        # the reader went away (e.g. `quotasim run | head -3`): say so once, quietly exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print("quotasim: error: the output was closed before it was all written",
+              file=sys.stderr)
+        return 2
+    except OSError as e:
+        where = f" {e.filename}" if e.filename else ""
+        print(f"quotasim: error: cannot use{where}: {e.strerror or e}", file=sys.stderr)
+        return 2
+    except (KeyboardInterrupt, Interrupted) as e:
+        print("quotasim: interrupted (a sweep keeps its finished runs: the same command "
+              "resumes it)", file=sys.stderr)
+        return 143 if isinstance(e, Interrupted) else 130
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _stop(signum, frame):
+    raise Interrupted
 
 
 if __name__ == "__main__":

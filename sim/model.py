@@ -10,7 +10,7 @@ from mesa.datacollection import DataCollector
 from sim import economy
 from sim.agents import State, Worker
 from sim.metrics import outcomes
-from sim.scenario import QuotaScenario, make_scenario, validate
+from sim.scenario import DEFAULT_SEED, QuotaScenario, ScenarioError, check_months
 from sim.sectors import SECTOR_KEYS
 
 BLOCK_ROWS = 8192  # rows per call of the batched month (see sector_blocks)
@@ -33,27 +33,39 @@ SERIES = {
 class QuotaModel(mesa.Model):
     """North Korean workers abroad under a state quota, one step a month.
 
+    ``QuotaModel(hike=0.5, n_workers=2000, seed=3)`` builds a scenario from parameter
+    names (see ``quotasim params``); ``QuotaModel(scenario)`` takes a ``QuotaScenario``.
+
     Args:
-        scenario: the parameters (defaults: ``QuotaScenario()``); its ``rng`` seeds the run.
-        months: months to run (default: the longest contract).
+        scenario: the parameters, checked; its ``rng`` seeds the run. Give either a
+            scenario or parameters by name, not both.
+        seed: the root seed when parameters are given by name (default 0, as
+            ``quotasim run``).
+        months: months to run (default: the longest contract; at most ``MAX_MONTHS``).
         engine: "batched" applies each month's rules to all workers at once over arrays;
             "agents" has each Worker apply them to itself through ``shuffle_do``
             (the per-agent reference: same numbers, about 100 times slower at 10,000
             workers; see docs/BENCHMARKS.md).
         worker_agents: create a Mesa agent per worker (views on the arrays); sweeps and
             large runs switch it off to save time and memory. The "agents" engine needs it.
+        **params: parameters by name, each checked by ``QuotaScenario``.
     """
 
-    def __init__(self, scenario: QuotaScenario | None = None, *, months: int | None = None,
-                 engine: str = "batched", worker_agents: bool = True):
-        scenario = scenario or QuotaScenario()
+    def __init__(self, scenario: QuotaScenario | None = None, *, seed: int | None = None,
+                 months: int | None = None, engine: str = "batched",
+                 worker_agents: bool = True, **params):
+        if scenario is not None and (params or seed is not None):
+            raise ScenarioError("give QuotaModel a scenario or parameters by name, not both")
+        if scenario is None:
+            scenario = QuotaScenario(rng=DEFAULT_SEED if seed is None else seed, **params)
         super().__init__(scenario=scenario)
         if engine not in ("batched", "agents"):
             raise ValueError(f"engine must be 'batched' or 'agents', not {engine!r}")
         if engine == "agents" and not worker_agents:
             raise ValueError("the 'agents' engine needs worker_agents=True")
-        self.p = p = validate({k: getattr(scenario, k) for k in scenario.__dict__
-                               if k not in ("rng", "model")})
+        self.p = p = scenario.params
+        if months is not None:
+            check_months(months)
         self.engine = engine
         self.months = months or p["contract_months"] + p["contract_spread_months"]
         self.month = 0  # months completed
@@ -162,11 +174,13 @@ def sector_counts(p: dict) -> np.ndarray:
     return counts
 
 
-def simulate(params: dict | None = None, seed: int | None = None, months: int | None = None,
-             *, worker_agents: bool = False) -> "RunResult":
-    """Run one scenario to the end."""
-    model = QuotaModel(make_scenario(params, seed=seed), months=months,
-                       worker_agents=worker_agents).run()
+def simulate(params: dict | None = None, seed: int | None = DEFAULT_SEED,
+             months: int | None = None, *, worker_agents: bool = False,
+             **overrides) -> "RunResult":
+    """Run one scenario to the end: ``simulate({"hike": 0.5}, seed=3)`` or
+    ``simulate(hike=0.5, seed=3)``; the same numbers as ``quotasim run``."""
+    scenario = QuotaScenario(rng=seed, **{**(params or {}), **overrides})
+    model = QuotaModel(scenario, months=months, worker_agents=worker_agents).run()
     return RunResult(outcomes(model.workers, model.month),
                      model.datacollector.get_model_vars_dataframe(), model.workers)
 

@@ -1,7 +1,7 @@
-"""What every figure script shares: the style, sector colours, the reported hikes, and
-reading an experiment's stored tables. Figure scripts live in ``experiments/figures/``."""
+"""What every figure script shares: the style, sector colours and the reported hikes.
+Figure scripts live in ``experiments/figures/``; each gets an experiment's results
+(``sim.results.ExperimentResult``) and returns a Figure."""
 
-import json
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -72,19 +72,6 @@ def outcome(summary: pd.DataFrame, name: str, sector: str = "all") -> pd.DataFra
     """One outcome's rows of a summary table, for one sector, in design order."""
     rows = summary[(summary["outcome"] == name) & (summary["sector"] == sector)]
     return rows.sort_values("point")
-
-
-def load_data(folder: Path) -> dict:
-    """An experiment's stored tables (runs, summary, monthly, take_home: those present)
-    and its provenance."""
-    folder = Path(folder)
-    # only "NaN" is missing: an empty "error" cell means the run succeeded
-    data = {name: pd.read_csv(folder / f"{name}.csv", keep_default_na=False, na_values=["NaN"])
-            for name in ("runs", "summary", "monthly", "take_home")
-            if (folder / f"{name}.csv").exists()}
-    provenance = folder / "provenance.json"
-    data["provenance"] = json.loads(provenance.read_text()) if provenance.exists() else {}
-    return data
 
 
 @contextmanager

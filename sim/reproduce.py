@@ -1,36 +1,24 @@
 """Regenerate every experiment's data and every figure, or check that they reproduce.
 
-Experiments are ``experiments/*.toml``; their data go to ``results/data/<name>/``.
+Experiments are ``experiments/*.toml``; their data go to ``results/data/<name>/`` (see
+``sim.results``); data whose runs are current are neither recomputed nor rewritten.
 Figure scripts are ``experiments/figures/*.py``: each names the ``EXPERIMENT`` whose data
 it reads and exposes ``plot(data) -> Figure``; it never runs the model. Figures go to
 ``results/figures/<script>.pdf`` and ``.png``.
 """
 
 import importlib.util
-import json
 import sys
-import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from sim import plotting
+from sim.experiment import Experiment, load_experiment
+from sim.paths import Layout
+from sim.results import TABLES, load_results
+from sim.runner import is_current, run_experiment
 from sim.scenario import RunsFailed, ScenarioError, param_table
-from sim.sweep import Experiment, code_version, load_experiment, run_sweep
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Where experiments, figure scripts and results live."""
-
-    experiments: Path = Path("experiments")
-    results: Path = Path("results")
-
-    @property
-    def figures(self) -> Path:
-        return self.experiments / "figures"
-
-    def data(self, name: str) -> Path:
-        return self.results / "data" / name
 
 
 def experiments(layout: Layout, only: set[str] | None = None) -> list[Experiment]:
@@ -38,7 +26,8 @@ def experiments(layout: Layout, only: set[str] | None = None) -> list[Experiment
     found = [load_experiment(p) for p in sorted(layout.experiments.glob("*.toml"))]
     if not found:
         raise ScenarioError(f"no experiments (*.toml) in {layout.experiments.resolve()}/: "
-                            "run quotasim reproduce from the project's folder")
+                            "run quotasim reproduce from a project folder (quotasim init "
+                            "makes one)")
     if only:
         unknown = only - {e.name for e in found}
         if unknown:
@@ -48,20 +37,8 @@ def experiments(layout: Layout, only: set[str] | None = None) -> list[Experiment
     return found
 
 
-def is_current(exp: Experiment, folder: Path) -> bool:
-    """Whether stored data were made from this spec text by this model code."""
-    try:
-        provenance = json.loads((folder / "provenance.json").read_text())
-    except (OSError, ValueError):
-        return False
-    return (provenance.get("spec") == exp.text
-            and provenance.get("code_version") == code_version()
-            and provenance.get("runs", {}).get("failed") == 0
-            and all((folder / f"{t}.csv").exists() for t in exp.tables))
-
-
 def figure_scripts(layout: Layout) -> list[Path]:
-    return sorted(p for p in layout.figures.glob("*.py") if not p.name.startswith("_"))
+    return sorted(p for p in layout.figure_scripts.glob("*.py") if not p.name.startswith("_"))
 
 
 def load_script(path: Path):
@@ -86,50 +63,63 @@ def reproduce(layout: Layout = Layout(), *, only: set[str] | None = None,
             log(f"{exp.name}: data are current")
             continue
         log(f"{exp.name}: running {len(exp.runs)} runs")
-        result = run_sweep(exp, executor=executor, jobs=jobs, out=folder)
+        result = run_experiment(exp, executor=executor, jobs=jobs, out=folder, log=log)
         if result.failed:
-            raise RunsFailed(f"{exp.name}: {result.failed} of {result.total} runs failed; "
-                             f"see the 'error' column of {folder / 'runs.csv'}")
+            raise RunsFailed(f"{exp.name}: {result.failed} of {len(exp.runs)} runs failed; "
+                             f"see {folder / 'failed_runs.csv'}")
     names = only or {e.name for e in experiments(layout)}
     for script in figure_scripts(layout):
         module = load_script(script)
         if module.EXPERIMENT not in names:
             continue
         with plotting.style():
-            fig = module.plot(plotting.load_data(layout.data(module.EXPERIMENT)))
-            written += plotting.save(fig, layout.results / "figures" / script.stem)
+            fig = module.plot(load_results(layout.data(module.EXPERIMENT)))
+            written += plotting.save(fig, layout.figures / script.stem)
         log(f"{script.stem}: drawn from {module.EXPERIMENT}")
-    table = layout.results / "tables" / "parameters.md"
-    table.parent.mkdir(parents=True, exist_ok=True)
-    table.write_text("# Parameters\n\nGenerated from `sim/scenario.py` by `quotasim reproduce`."
-                     "\n\n" + param_table() + "\n")
+    table = layout.tables / "parameters.md"
+    text = ("# Parameters\n\nGenerated from `sim/scenario.py` by `quotasim reproduce`.\n\n"
+            + param_table() + "\n")
+    if not table.exists() or table.read_text() != text:
+        table.parent.mkdir(parents=True, exist_ok=True)
+        table.write_text(text)
     return [*written, table]
 
 
 def check(layout: Layout = Layout(), *, only: set[str] | None = None,
           executor: str = "processes", jobs: int | None = None, log=print) -> str | None:
-    """Re-run every experiment into a temporary folder and compare its tables with the
-    stored ones byte for byte. Returns the first difference, or None."""
+    """Re-run every experiment in memory and compare its tables with the stored ones,
+    value for value. Returns the first difference, or None."""
     for exp in experiments(layout, only):
-        with tempfile.TemporaryDirectory() as tmp:
-            log(f"{exp.name}: re-running {len(exp.runs)} runs")
-            fresh = run_sweep(exp, executor=executor, jobs=jobs, out=Path(tmp)).out
-            for table in exp.tables:
-                stored = layout.data(exp.name) / f"{table}.csv"
-                difference = first_difference(stored, fresh / f"{table}.csv")
-                if difference:
-                    return difference
+        log(f"{exp.name}: re-running {len(exp.runs)} runs")
+        fresh = run_experiment(exp, executor=executor, jobs=jobs)
+        if fresh.failed:
+            return f"{exp.name}: {fresh.failed} runs failed when re-run"
+        folder = layout.data(exp.name)
+        if not (folder / "provenance.json").exists():
+            return f"{folder} holds no results"
+        stored = load_results(folder)
+        for name in TABLES:
+            difference = first_difference(f"{folder / name}.parquet", getattr(stored, name),
+                                          getattr(fresh, name))
+            if difference:
+                return difference
     return None
 
 
-def first_difference(stored: Path, fresh: Path) -> str | None:
+def first_difference(where: str, stored: pd.DataFrame | None,
+                     fresh: pd.DataFrame | None) -> str | None:
     """Where a stored table first differs from a freshly computed one."""
-    if not stored.exists():
-        return f"{stored} is missing"
-    old, new = stored.read_text().splitlines(), fresh.read_text().splitlines()
-    for number, (a, b) in enumerate(zip(old, new), start=1):
-        if a != b:
-            return f"{stored} line {number} differs from a fresh run:\n  stored: {a}\n  fresh:  {b}"
-    if len(old) != len(new):
-        return f"{stored} has {len(old)} lines; a fresh run gives {len(new)}"
+    if stored is None or fresh is None:
+        return None if stored is fresh else f"{where} is {'missing' if stored is None else 'extra'}"
+    if list(stored.columns) != list(fresh.columns):
+        return f"{where}: columns differ from a fresh run"
+    if len(stored) != len(fresh):
+        return f"{where} has {len(stored)} rows; a fresh run gives {len(fresh)}"
+    for column in stored.columns:
+        a, b = stored[column], fresh[column]
+        same = (a == b) | (a.isna() & b.isna())
+        if not same.all():
+            row = int((~same).to_numpy().argmax())
+            return (f"{where} row {row}, column {column} differs from a fresh run: "
+                    f"stored {a.iloc[row]!r}, fresh {b.iloc[row]!r}")
     return None

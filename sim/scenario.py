@@ -11,6 +11,7 @@ source, to be swept).
 
 
 import difflib
+import re
 import tomllib
 import typing
 from dataclasses import dataclass
@@ -34,6 +35,17 @@ class RunsFailed(RuntimeError):
     """Some runs of an experiment raised; no figure is drawn from tables with holes."""
 
 
+MAX_MONTHS = 1200  # a run of at most a century: longer is a typo, refused before allocating
+
+
+def check_months(months) -> int:
+    """Months to run: a whole number from 1 to ``MAX_MONTHS``."""
+    if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= MAX_MONTHS:
+        raise ScenarioError(f"months must be a whole number from 1 to {MAX_MONTHS}, "
+                            f"not {months!r}")
+    return months
+
+
 @dataclass(frozen=True)
 class Param:
     """What a parameter means and which values it may take."""
@@ -55,7 +67,21 @@ class QuotaScenario(Scenario):
 
     The defaults describe Russian construction and logging workers under the May 2021
     quotas (Daily NK, 9 May 2021). ``presets/`` holds the two founding reports.
+
+    ``QuotaScenario(rng=SEED, NAME=VALUE, ...)`` checks every value once, here (names,
+    types, ranges, and the rules that tie them together: see ``validate``); the model
+    reads ``scenario.params`` and never checks again.
     """
+
+    def __init__(self, *, rng: int | None = None, **params: Any):
+        if rng is not None and (isinstance(rng, bool) or not isinstance(rng, int) or rng < 0):
+            raise ScenarioError(f"the seed must be a whole number >= 0, not {rng!r}")
+        super().__init__(rng=rng, **validate(params))
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """Every parameter by name, checked, defaults filled in (no seed, no model)."""
+        return {name: self.__dict__[name] for name in SPECS}
 
     # --- the workforce --------------------------------------------------------------
     n_workers: Annotated[int, _p(
@@ -306,6 +332,10 @@ def coerce(name: str, value: Any) -> Any:
     return value
 
 
+# a number typed on the command line: plain decimal, no "1_0", "inf", "nan" or "0x10"
+PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
 def _parse_text(name: str, text: str, kind: type) -> Any:
     """A value typed on the command line, read as its parameter's type."""
     if kind is bool:
@@ -315,11 +345,14 @@ def _parse_text(name: str, text: str, kind: type) -> Any:
         if low in ("false", "0", "no", "off"):
             return False
         raise ScenarioError(f"{name} must be true or false, not {text!r}")
-    try:
-        number = float(text)
-    except ValueError:
-        raise ScenarioError(f"{name} must be a number, not {text!r}") from None
-    return number
+    return parse_number(text, name)
+
+
+def parse_number(text: str, what: str) -> float:
+    """A plain decimal number (``12``, ``0.5``, ``1e-3``), or a one-line error."""
+    if not PLAIN_NUMBER.fullmatch(text.strip()):
+        raise ScenarioError(f"{what} must be a plain decimal number, not {text!r}")
+    return float(text)
 
 
 def validate(params: dict[str, Any]) -> dict[str, Any]:
@@ -342,10 +375,8 @@ def validate(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def make_scenario(params: dict[str, Any] | None = None, *, seed: int | None = None) -> QuotaScenario:
-    """A validated scenario; ``seed`` (a whole number >= 0) becomes the model's ``rng``."""
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-        raise ScenarioError(f"the seed must be a whole number >= 0, not {seed!r}")
-    return QuotaScenario(rng=seed, **validate(params or {}))
+    """A checked scenario from a dict of parameters; ``seed`` becomes the model's ``rng``."""
+    return QuotaScenario(rng=seed, **(params or {}))
 
 
 def preset_names() -> list[str]:
@@ -398,7 +429,10 @@ def load_preset(name_or_path: str) -> tuple[dict[str, Any], str]:
             coerce(name, value)
         except ScenarioError as e:
             raise ScenarioError(f"{path}: {e}") from None
-    return params, doc.get("description", "")
+    description = doc.get("description", "")
+    if not isinstance(description, str):
+        raise ScenarioError(f"{path}: description must be a string, not {description!r}")
+    return params, description
 
 
 def parse_assignments(pairs: list[str]) -> dict[str, Any]:

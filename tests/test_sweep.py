@@ -1,10 +1,10 @@
-"""Sweeps: designs, seeds, executors, resume after a kill, failures, bad specs."""
+"""Experiments: designs, seeds, executors, the store, resume after a kill, failures,
+intervals, and results in memory and on disk."""
 
 import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -13,21 +13,27 @@ import pytest
 from scipy import stats
 
 from sim.cli import main
-from sim.scenario import ScenarioError
-from sim.sweep import load_experiment, mean_ci, run_sweep
+from sim.experiment import load_experiment
+from sim.results import load_results
+from sim.runner import run_experiment
+from sim.scenario import SPECS, ScenarioError
+from sim.store import ChunkStore, lock
+from sim.summary import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
 
 TINY = """
 name = "tiny"
 months = 12
 replicates = 3
 root_seed = 7
+tables = ["summary", "monthly", "take_home"]
 [fixed]
 n_workers = 150
 [vary]
 preset = ["russia-2021", "sakhalin-dalian-2025"]
 hike = {start = 0.0, stop = 1.0, step = 0.5}
 """
-TABLES = ("runs.csv", "summary.csv", "monthly.csv")
+FILES = ("runs.parquet", "summary.parquet", "summary.csv", "monthly.parquet",
+         "take_home.parquet", "provenance.json")
 
 
 def write(tmp_path: Path, text: str, name: str = "spec.toml") -> Path:
@@ -36,23 +42,38 @@ def write(tmp_path: Path, text: str, name: str = "spec.toml") -> Path:
     return path
 
 
-def tables(out: Path) -> dict:
-    return {name: (out / name).read_bytes() for name in TABLES}
+def files(out: Path) -> dict:
+    return {name: (out / name).read_bytes() for name in FILES}
 
 
-def test_grid_design_with_common_random_numbers(tmp_path):
-    exp = load_experiment(write(tmp_path, TINY))
-    assert exp.varied == ["preset", "hike"]
-    assert [p["hike"] for p in exp.points] == [0.0, 0.5, 1.0, 0.0, 0.5, 1.0]
-    assert len(exp.runs) == 18
+def chunk_files(out: Path) -> list[Path]:
+    return sorted((out / "chunks").glob("chunk-*.runs.parquet"))
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    return load_experiment(write(tmp_path, TINY))
+
+
+def test_grid_design_with_common_random_numbers(tmp_path, tiny):
+    assert tiny.varied == ["preset", "hike"]
+    assert [p["hike"] for p in tiny.points] == [0.0, 0.5, 1.0, 0.0, 0.5, 1.0]
+    assert len(tiny.runs) == 18
     seeds = {}
-    for run in exp.runs:
+    for run in tiny.runs:
         seeds.setdefault(run.replicate, set()).add(run.seed)
     assert all(len(s) == 1 for s in seeds.values())  # the same seed at every point
-    assert len({run.run_id for run in exp.runs}) == 18
+    assert len({run.run_id for run in tiny.runs}) == 18
     independent = load_experiment(write(tmp_path, TINY.replace(
         "root_seed = 7", "root_seed = 7\ncommon_random_numbers = false")))
     assert len({run.seed for run in independent.runs}) == 18
+
+
+def test_every_run_carries_every_parameter_resolved(tiny):
+    for run in tiny.runs:
+        assert set(run.params) == set(SPECS)
+    sakhalin = [r for r in tiny.runs if tiny.points[r.point]["preset"] == "sakhalin-dalian-2025"]
+    assert all(r.params["share_construction_sakhalin"] > 0 for r in sakhalin)
 
 
 def test_ranges_include_the_stop_without_float_noise(tmp_path):
@@ -73,132 +94,329 @@ def test_sampled_design_is_seeded_and_within_bounds(tmp_path):
     assert ((0 <= hikes) & (hikes <= 2)).all() and len(set(hikes)) == 8
 
 
-@pytest.mark.parametrize("edit, message", [
-    (("hike = {", "hikee = {"), "unknown parameter 'hikee'; did you mean hike"),
-    (("stop = 1.0", "stop = -1.0"), "empty range"),
-    (("replicates = 3", "replicates = -2"), "replicates must be a whole number >= 1"),
-    (("[vary]", "[vary"), "not valid TOML"),
-    (("[vary]", "[sample]\nmethod = \"lhs\"\nn = 4\n[vary]"), "needs [sample.bounds]"),
-    (("n_workers = 150", "n_workers = 0"), "out of range"),
-    (("n_workers = 150", "share_logging_rfe = 0.9"), "must add up to 1"),
-    (("months = 12", "months = 12\nrepeats = 3"), "unknown key(s) repeats"),
-    (("months = 12", "months = true"), "months must be a whole number >= 1"),
-    (("root_seed = 7", "root_seed = -7"), "root_seed must be a whole number >= 0"),
-    (('name = "tiny"', 'name = "../escape"'), "name must be a plain file name"),
-    (("[fixed]\nn_workers = 150", "fixed = 3"), "[fixed] must be a table"),
-    (("[vary]", "[sample]\nmethod = \"lhs\"\nn = 4\nbounds = 5\n[vary]"),
-     "[sample.bounds] must be a table"),
-])
-def test_malformed_specs_fail_before_any_run(tmp_path, capsys, edit, message):
-    spec = write(tmp_path, TINY.replace(*edit))
-    with pytest.raises(ScenarioError, match=message.replace("(", r"\(").replace(")", r"\)")
-                       .replace("[", r"\[")):
-        load_experiment(spec)
-    out = tmp_path / "out"
-    assert main(["sweep", str(spec), "--executor", "serial", "--out", str(out)]) == 2
-    assert len(capsys.readouterr().err.strip().splitlines()) == 1
-    assert not out.exists()
+def test_in_memory_results_equal_the_stored_parquet(tmp_path, tiny):
+    memory = run_experiment(tiny)
+    stored = run_experiment(tiny, out=tmp_path / "out")
+    loaded = load_results(tmp_path / "out")
+    for name in ("runs", "summary", "monthly", "take_home"):
+        pd.testing.assert_frame_equal(memory[name], loaded[name])
+        pd.testing.assert_frame_equal(stored[name], loaded[name])
+    assert loaded.provenance["run_ids_digest"] == tiny.run_ids_digest
+    assert set(SPECS) - {"hike"} <= set(loaded.runs.columns)
+    assert list(loaded.runs["run_id"]) == [r.run_id for r in tiny.runs]
 
 
-def test_summary_intervals_match_a_direct_computation(tmp_path):
-    exp = load_experiment(write(tmp_path, TINY))
-    result = run_sweep(exp, executor="serial", out=tmp_path / "out")
-    runs = pd.read_csv(result.out / "runs.csv")
-    summary = pd.read_csv(result.out / "summary.csv")
-    for (point, sector, outcome), row in summary.set_index(["point", "sector", "outcome"]).iterrows():
-        column = outcome if sector == "all" else f"{sector}.{outcome}"
-        values = runs.loc[runs["point"] == point, column].to_numpy()
+def test_parquet_files_carry_their_provenance(tmp_path, tiny):
+    import json
+
+    import pyarrow.parquet as pq
+
+    run_experiment(tiny, out=tmp_path / "out")
+    meta = pq.read_schema(tmp_path / "out" / "runs.parquet").metadata
+    record = json.loads(meta[b"quotasim"])
+    assert record["root_seed"] == 7 and record["replicate_seeds"] == tiny.seeds
+    assert record["versions"]["numpy"] == np.__version__
+    assert record == load_results(tmp_path / "out").provenance
+
+
+def summary_row(summary, point, sector, outcome):
+    rows = summary[(summary["point"] == point) & (summary["sector"] == sector)
+                   & (summary["outcome"] == outcome)]
+    assert len(rows) == 1
+    return rows.iloc[0]
+
+
+def test_intervals_t_for_amounts_bootstrap_for_shares(tiny):
+    result = run_experiment(tiny)
+    runs, summary = result.runs, result.summary
+    for point in range(len(tiny.points)):
+        values = runs.loc[runs["point"] == point, "mean_hours_per_day"].to_numpy()
+        row = summary_row(summary, point, "all", "mean_hours_per_day")
         low, high = stats.t.interval(0.95, len(values) - 1, loc=values.mean(),
-                                     scale=stats.sem(values)) if values.std() > 0 else (
-            values.mean(), values.mean())
-        assert row["mean"] == pytest.approx(values.mean(), rel=1e-8)
-        assert row["ci_low"] == pytest.approx(low, rel=1e-6, abs=1e-9)
-        assert row["ci_high"] == pytest.approx(high, rel=1e-6, abs=1e-9)
+                                     scale=stats.sem(values))
+        assert row["interval"] == "t"
+        assert (row["mean"], row["ci_low"], row["ci_high"]) == pytest.approx(
+            (values.mean(), low, high), rel=1e-9)
+        shares = runs.loc[runs["point"] == point, "share_missed_goal"].to_numpy()
+        row = summary_row(summary, point, "all", "share_missed_goal")
+        ci = stats.bootstrap((shares,), np.mean, method="percentile",
+                             n_resamples=BOOTSTRAP_RESAMPLES,
+                             rng=np.random.default_rng(BOOTSTRAP_SEED)).confidence_interval
+        assert row["interval"] == "bootstrap"
+        assert row["ci_low"] == pytest.approx(min(ci.low, shares.mean()), abs=1e-12)
+        assert row["ci_high"] == pytest.approx(max(ci.high, shares.mean()), abs=1e-12)
     assert set(summary["sector"]) == {"all", "construction_rfe", "logging_rfe",
                                       "construction_sakhalin", "seafood_dalian"}
 
 
-def test_mean_ci_of_one_value_is_the_value():
-    assert mean_ci(np.array([2.5])) == (2.5, 2.5, 2.5)
+def test_a_share_interval_stays_in_0_1_with_two_replicates(tmp_path):
+    exp = load_experiment(write(tmp_path, TINY.replace("replicates = 3", "replicates = 2")
+                                .replace("n_workers = 150", "n_workers = 40")))
+    summary = run_experiment(exp).summary
+    shares = summary[summary["outcome"].str.startswith("share_")]
+    assert (shares["ci_low"] >= 0).all() and (shares["ci_high"] <= 1).all()
+    assert (shares["ci_low"] <= shares["mean"]).all() and (shares["mean"] <= shares["ci_high"]).all()
 
 
-def test_a_second_run_reuses_every_stored_run(tmp_path):
-    exp = load_experiment(write(tmp_path, TINY))
-    first = run_sweep(exp, executor="serial", out=tmp_path / "out")
-    before = tables(first.out)
-    again = run_sweep(exp, executor="serial", out=tmp_path / "out")
+def test_a_second_sweep_reuses_every_run_and_rewrites_nothing(tmp_path, tiny):
+    out = tmp_path / "out"
+    first = run_experiment(tiny, out=out)
+    before = files(out)
+    stamps = {name: (out / name).stat().st_mtime_ns for name in FILES}
+    again = run_experiment(tiny, out=out)
     assert (first.computed, again.computed, again.reused) == (18, 0, 18)
-    assert tables(again.out) == before
-    fresh = run_sweep(exp, executor="serial", out=tmp_path / "out", fresh=True)
-    assert fresh.computed == 18 and tables(fresh.out) == before
+    assert files(out) == before
+    assert {name: (out / name).stat().st_mtime_ns for name in FILES} == stamps
+    fresh = run_experiment(tiny, out=out, fresh=True)
+    assert fresh.computed == 18 and files(out) == before
 
 
-def test_a_failing_run_is_recorded_and_the_others_complete(tmp_path, monkeypatch, capsys):
+def test_tables_lost_but_chunks_kept_are_rebuilt_without_computing(tmp_path, tiny):
+    out = tmp_path / "out"
+    run_experiment(tiny, out=out)
+    before = files(out)
+    (out / "runs.parquet").unlink()
+    again = run_experiment(tiny, out=out)
+    assert (again.computed, again.reused) == (0, 18) and files(out) == before
+
+
+def test_a_failing_run_is_recorded_and_no_table_is_written(tmp_path, monkeypatch, capsys):
     import sim.model
 
     real = sim.model.simulate
 
     def fragile(params, seed=None, months=None, **kw):
         if params["hike"] == 0.5:
-            raise RuntimeError("injected failure")
+            raise RuntimeError("injected failure\nwith a second line")
         return real(params, seed=seed, months=months, **kw)
 
     monkeypatch.setattr(sim.model, "simulate", fragile)
     spec = write(tmp_path, TINY)
     out = tmp_path / "out"
     assert main(["sweep", str(spec), "--executor", "serial", "--out", str(out)]) == 1
-    assert "6 of 18 runs failed" in capsys.readouterr().err
-    runs = pd.read_csv(out / "runs.csv", keep_default_na=False)
-    failed = runs[runs["error"] != ""]
+    err = capsys.readouterr().err.strip().splitlines()
+    assert "6 of 18 runs failed (first: RuntimeError: injected failure)" in err[-1]
+    assert not any((out / name).exists() for name in FILES)
+    failed = pd.read_csv(out / "failed_runs.csv")
     assert len(failed) == 6 and (failed["hike"] == 0.5).all()
-    assert failed["error"].str.contains("injected failure").all()
-    assert (pd.to_numeric(runs.loc[runs["error"] == "", "share_sent_home"]) >= 0).all()
     # once the cause is gone, only the failed runs are computed again
     monkeypatch.setattr(sim.model, "simulate", real)
-    again = run_sweep(load_experiment(spec), executor="serial", out=out)
-    assert (again.computed, again.failed) == (6, 0)
+    again = run_experiment(load_experiment(spec), out=out)
+    assert (again.computed, again.reused, again.failed) == (6, 12, 0)
+    assert not (out / "failed_runs.csv").exists()
+    run_experiment(load_experiment(spec), out=tmp_path / "ref")
+    assert files(out) == files(tmp_path / "ref")
 
 
-@pytest.mark.slow
-def test_serial_processes_and_dask_give_identical_tables(tmp_path):
-    exp = load_experiment(write(tmp_path, TINY))
-    outs = {ex: run_sweep(exp, executor=ex, jobs=2, out=tmp_path / ex).out
-            for ex in ("serial", "processes", "dask")}
-    assert tables(outs["serial"]) == tables(outs["processes"]) == tables(outs["dask"])
+def test_a_sweep_where_every_run_fails_is_one_line(tmp_path, monkeypatch, capsys):
+    import sim.model
 
+    def broken(*args, **kwargs):
+        raise ValueError("nothing works")
 
-@pytest.mark.slow
-def test_a_sweep_killed_partway_resumes_to_identical_tables(tmp_path):
-    spec = write(tmp_path, TINY.replace("replicates = 3", "replicates = 8")
-                 .replace("n_workers = 150", "n_workers = 4000"))
-    reference = run_sweep(load_experiment(spec), executor="serial", out=tmp_path / "ref")
-
-    out = tmp_path / "killed"
-    cmd = [sys.executable, "-m", "sim.cli", "sweep", str(spec), "--executor", "serial",
-           "--out", str(out)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while not list((out / "chunks").glob("chunk-*.pkl")) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    stored = len(list((out / "chunks").glob("chunk-*.pkl")))
-    assert stored >= 1 and not (out / "runs.csv").exists()
-
-    resumed = run_sweep(load_experiment(spec), executor="serial", out=out)
-    assert 0 < resumed.reused < resumed.total
-    assert resumed.computed == resumed.total - resumed.reused
-    assert tables(resumed.out) == tables(reference.out)
-
-
-def test_chunks_of_another_design_are_dropped_and_shared_runs_reused(tmp_path):
+    monkeypatch.setattr(sim.model, "simulate", broken)
     out = tmp_path / "out"
-    run_sweep(load_experiment(write(tmp_path, TINY)), executor="serial", out=out)
+    assert main(["sweep", str(write(tmp_path, TINY)), "--executor", "serial",
+                 "--out", str(out)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("quotasim: 18 of 18 runs failed")
+    assert "Traceback" not in "\n".join(err)
+    assert not any((out / name).exists() for name in FILES)
+
+
+def test_another_design_keeps_the_stored_runs_and_says_so(tmp_path):
+    out = tmp_path / "out"
+    run_experiment(load_experiment(write(tmp_path, TINY)), out=out)
     before = set((out / "chunks").iterdir())
     narrower = load_experiment(write(tmp_path, TINY.replace(
         'preset = ["russia-2021", "sakhalin-dalian-2025"]', 'preset = ["russia-2021"]')))
-    result = run_sweep(narrower, executor="serial", out=out)
+    messages = []
+    result = run_experiment(narrower, out=out, log=messages.append)
     assert (result.computed, result.reused) == (0, 9)
+    assert any("9 stored runs belong to another design" in m for m in messages)
     other = load_experiment(write(tmp_path, TINY.replace("root_seed = 7", "root_seed = 8")))
-    run_sweep(other, executor="serial", out=out)
-    assert not before & set((out / "chunks").iterdir())  # nothing of the old seeds is left
+    run_experiment(other, out=out)
+    assert before <= set((out / "chunks").iterdir())  # nothing of the old design is lost
+
+
+def test_a_damaged_chunk_is_reported_and_recomputed(tmp_path, tiny):
+    out = tmp_path / "out"
+    run_experiment(tiny, out=out)
+    reference_files = files(out)
+    victim = chunk_files(out)[0]
+    victim.write_bytes(victim.read_bytes()[:100])  # truncated
+    (out / "runs.parquet").unlink()
+    messages = []
+    again = run_experiment(tiny, out=out, log=messages.append)
+    damaged = [m for m in messages if "damaged" in m]
+    assert len(damaged) == 1 and victim.name.removesuffix(".runs.parquet") in damaged[0]
+    assert 0 < again.computed < 18 and files(out) == reference_files
+    assert (out / "chunks" / "damaged" / victim.name).exists()
+
+
+def test_a_crafted_chunk_cannot_run_code(tmp_path, tiny):
+    """Chunks are Parquet read as data: a pickle dropped into the store, under any name,
+    is never executed."""
+    import pickle
+
+    out = tmp_path / "out"
+    run_experiment(tiny, out=out)
+    marker = tmp_path / "pwned"
+
+    class Exploit:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    payload = pickle.dumps({"runs": Exploit()})
+    victim = chunk_files(out)[0]
+    victim.write_bytes(payload)
+    (out / "chunks" / "chunk-0000000000000000.pkl").write_bytes(payload)
+    (out / "runs.parquet").unlink()
+    messages = []
+    run_experiment(tiny, out=out, log=messages.append)
+    assert not marker.exists()
+    assert any("damaged" in m for m in messages)
+
+
+def test_a_chunk_whose_runs_do_not_match_its_name_is_not_trusted(tmp_path, tiny):
+    out = tmp_path / "out"
+    run_experiment(tiny, out=out)
+    first, second = chunk_files(out)[:2]
+    first.write_bytes(second.read_bytes())  # a valid chunk under another chunk's name
+    (out / "runs.parquet").unlink()
+    messages = []
+    run_experiment(tiny, out=out, log=messages.append)
+    assert any("do not match its name" in m for m in messages)
+
+
+def test_a_second_sweep_into_a_busy_folder_is_refused(tmp_path, capsys):
+    spec = write(tmp_path, TINY)
+    out = tmp_path / "out"
+    out.mkdir()
+    with lock(out):
+        assert main(["sweep", str(spec), "--executor", "serial", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "another sweep" in err[0] and "is writing to" in err[0]
+    assert not list(out.glob("*.parquet")) and not (out / "chunks").exists()
+    assert main(["sweep", str(spec), "--executor", "serial", "--out", str(out)]) == 0
+
+
+def test_stored_per_run_tables_are_required_when_the_spec_asks(tmp_path):
+    out = tmp_path / "out"
+    lean = load_experiment(write(tmp_path, TINY.replace(
+        'tables = ["summary", "monthly", "take_home"]', 'tables = ["summary"]')))
+    run_experiment(lean, out=out)
+    assert not list((out / "chunks").glob("*.monthly.parquet"))
+    full = load_experiment(write(tmp_path, TINY))
+    result = run_experiment(full, out=out)
+    assert result.computed == 18 and len(result.monthly) == 18 * 13
+
+
+@pytest.mark.slow
+def test_serial_processes_and_dask_give_identical_tables(tmp_path, tiny):
+    outs = {ex: tmp_path / ex for ex in ("serial", "processes", "dask")}
+    for executor, out in outs.items():
+        run_experiment(tiny, executor=executor, jobs=2, out=out)
+    assert files(outs["serial"]) == files(outs["processes"]) == files(outs["dask"])
+
+
+def sweep_process(spec: Path, out: Path, executor: str) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "sim.cli", "sweep", str(spec), "--executor", executor,
+           "--jobs", "2", "--out", str(out)]
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+
+
+def wait_for(condition, what: str, proc: subprocess.Popen | None = None):
+    """Poll until ``condition()`` holds; a generous cap only guards against a hang."""
+    import time
+
+    for _ in range(6000):
+        if condition():
+            return
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"the sweep ended before {what}: {proc.stderr.read()}")
+        time.sleep(0.05)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+def session_processes(sid: int) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if os.getsid(int(entry.name)) == sid:
+                    pids.append(int(entry.name))
+            except ProcessLookupError:
+                continue
+    return pids
+
+
+BIG = TINY.replace("replicates = 3", "replicates = 8").replace("n_workers = 150",
+                                                                "n_workers = 4000")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("executor", ["serial", "processes"])
+def test_a_sweep_killed_partway_resumes_to_identical_tables(tmp_path, executor):
+    spec = write(tmp_path, BIG)
+    reference = tmp_path / "ref"
+    run_experiment(load_experiment(spec), out=reference)
+
+    out = tmp_path / "killed"
+    proc = sweep_process(spec, out, executor)
+    wait_for(lambda: chunk_files(out), "a chunk was stored", proc)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (out / "runs.parquet").exists()
+
+    resumed = run_experiment(load_experiment(spec), out=out)
+    assert 0 < resumed.reused < 48 and resumed.computed == 48 - resumed.reused
+    assert files(out) == files(reference)
+    assert not list(out.rglob(".tmp-*"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_a_killed_processes_sweep_leaves_no_process(tmp_path, sig):
+    spec = write(tmp_path, BIG)
+    out = tmp_path / "out"
+    proc = sweep_process(spec, out, "processes")
+    # the pool's workers are up once a chunk is stored
+    wait_for(lambda: chunk_files(out), "a chunk was stored", proc)
+    assert len(session_processes(proc.pid)) >= 3  # the sweep and its two workers
+    os.kill(proc.pid, sig)  # the parent only: its children must follow it
+    proc.wait()
+    wait_for(lambda: not session_processes(proc.pid), "every child ended")
+    if sig == signal.SIGTERM:
+        err = proc.stderr.read().decode().strip().splitlines()
+        assert proc.returncode == 143 and len(err) <= 3 and "interrupted" in err[-1]
+    assert not list(out.rglob(".tmp-*"))
+
+
+@pytest.mark.slow
+def test_two_sweeps_into_one_folder_the_second_refused_the_first_intact(tmp_path):
+    spec = write(tmp_path, BIG)
+    reference = tmp_path / "ref"
+    run_experiment(load_experiment(spec), out=reference)
+    out = tmp_path / "out"
+    first = sweep_process(spec, out, "serial")
+    holds = lambda: (out / ".lock").exists() and (out / ".lock").read_text() == f"pid {first.pid}"  # noqa: E731
+    wait_for(holds, "the first sweep holds the folder", first)
+    os.kill(first.pid, signal.SIGSTOP)  # paused while it holds the folder, however fast it is
+    try:
+        assert holds()
+        second = subprocess.run([sys.executable, "-m", "sim.cli", "sweep", str(spec),
+                                 "--executor", "serial", "--out", str(out)],
+                                capture_output=True, text=True)
+    finally:
+        os.kill(first.pid, signal.SIGCONT)
+    assert second.returncode == 2 and len(second.stderr.strip().splitlines()) == 1
+    assert f"another sweep (pid {first.pid}) is writing to" in second.stderr
+    assert first.wait() == 0
+    assert files(out) == files(reference)
+
+
+def test_malformed_spec_never_reaches_a_run(tmp_path):
+    with pytest.raises(ScenarioError, match="unknown parameter 'hikee'"):
+        load_experiment(write(tmp_path, TINY.replace("hike = {", "hikee = {")))

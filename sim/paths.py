@@ -1,0 +1,42 @@
+"""Where things live: a project's experiments and results, and the copy shipped inside
+the package. No other module builds these paths.
+
+A project folder (this repository, or one made by ``quotasim init``) holds
+``experiments/*.toml`` (one experiment each), ``experiments/figures/*.py`` (one figure
+each) and ``results/`` (``data/<experiment>/``, ``figures/``, ``tables/``).
+"""
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The folders of a project, relative to the working folder unless absolute."""
+
+    experiments: Path = Path("experiments")
+    results: Path = Path("results")
+
+    @property
+    def figure_scripts(self) -> Path:
+        return self.experiments / "figures"
+
+    @property
+    def figures(self) -> Path:
+        return self.results / "figures"
+
+    @property
+    def tables(self) -> Path:
+        return self.results / "tables"
+
+    def data(self, name: str) -> Path:
+        """The folder of one experiment's stored runs and tables."""
+        return self.results / "data" / name
+
+
+def shipped_experiments():
+    """The experiments and figure scripts installed with the package (a Traversable):
+    what ``quotasim init`` copies into a new project. pyproject.toml installs the
+    repository's ``experiments/`` folder as the package ``sim.experiments``."""
+    return resources.files("sim.experiments")
