@@ -20,8 +20,10 @@ from mesa.visualization import SolaraViz
 
 from sim import economy
 from sim.model import QuotaModel
+from sim import colors
 from sim.scenario import (
-    DEFAULT_PRESET, DEFAULT_SEED, DEFAULTS, SPECS, load_preset, make_scenario, preset_names,
+    DEFAULT_PRESET, DEFAULT_SEED, DEFAULTS, SPECS, load_preset, longest_contract, make_scenario,
+    preset_names,
 )
 from sim.sectors import SECTORS
 
@@ -43,15 +45,8 @@ CONTROLS = {
     "n_workers": ("Workers shown", "SliderInt", 1),
 }
 
-# a worker's state as the grid shows it -> colour (Okabe-Ito: readable when colour-blind)
-STATUS_COLOURS = {
-    "on pace to goal": "#009E73",
-    "behind goal": "#F0E442",
-    "in arrears": "#E69F00",
-    "sent home for arrears": "#D55E00",
-    "sent home injured": "#0072B2",
-    "contract completed": "#999999",
-}
+# a worker's state as the grid shows it -> colour
+STATUS_COLOURS = colors.STATUS
 COLOUR_ARRAY = np.array(list(STATUS_COLOURS.values()))
 ON_PACE, BEHIND, IN_ARREARS, HOME_ARREARS, HOME_INJURY, COMPLETED = range(len(STATUS_COLOURS))
 
@@ -72,7 +67,7 @@ def model_params(preset: str) -> dict:
     params["n_workers"]["max"] = MAX_SHOWN_WORKERS
     params["hike"]["max"] = MAX_HIKE
     # a hike after the last contract ends changes nothing
-    params["hike_month"]["max"] = values["contract_months"] + values["contract_spread_months"]
+    params["hike_month"]["max"] = longest_contract(values)
     # "rng" reaches the scenario as its seed on Reset; an integer input, as a text box
     # would hand the model a string
     params["rng"] = {"type": "SliderInt", "label": "Seed", "value": DEFAULT_SEED,
@@ -262,7 +257,7 @@ class LedgerPlot(Plot):
         super().__init__(model, (6.6, 4.4))
         ax = self.ax = self.fig.add_axes((0.1, 0.15, 0.87, 0.72))
         edges = np.arange(self.bins + 1.0)
-        self.ledger = ax.stairs(np.zeros(self.bins), edges, fill=True, color="#009E73",
+        self.ledger = ax.stairs(np.zeros(self.bins), edges, fill=True, color=colors.LEDGER,
                                 alpha=0.7, label="ledger balance now")
         self.target = ax.stairs(np.zeros(self.bins), edges, color="black",
                                 label="ledger needed at return to take home the goal")

@@ -8,6 +8,7 @@ Bad input prints one line on stderr and exits with status 2, having written noth
 import argparse
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -18,7 +19,7 @@ import sim
 from sim.executors import EXECUTORS
 from sim.scenario import (
     DEFAULT_PRESET, DEFAULT_SEED, RunsFailed, ScenarioError, check_months, load_preset,
-    parse_assignments, parse_number, preset_names,
+    parse_assignments, preset_names,
 )
 
 
@@ -35,10 +36,9 @@ class Parser(argparse.ArgumentParser):
 
 def whole(text: str) -> int:
     """A whole number typed on the command line: plain decimal digits."""
-    value = parse_number(text, "the value")
-    if not value.is_integer() or not text.strip().lstrip("+-").isdigit():
+    if not re.fullmatch(r"[+-]?\d+", text.strip()):
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
-    return int(value)
+    return int(text)
 
 
 def scenario_params(args) -> dict:
@@ -115,7 +115,11 @@ def cmd_viz(args) -> int:
     # rather than a CDN, and send nothing home, so that the page works offline
     os.environ.setdefault("SOLARA_ASSETS_PROXY", "true")
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")
-    from solara.__main__ import run
+    try:
+        from solara.__main__ import run
+    except ImportError:
+        raise ScenarioError("the browser view needs the viz extra: "
+                            "pip install 'quotasim[viz]'") from None
 
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"quotasim: the browser view is at http://{host}:{args.port}/ (Ctrl-C stops it)",

@@ -105,7 +105,9 @@ def _worker_starts(parent: int) -> None:
 
 class Dask:
     """A Dask cluster: an existing one at ``scheduler`` (its workers need quotasim
-    installed), or a local one with ``jobs`` single-threaded worker processes."""
+    installed; reached on entry, so an unreachable one is an error before anything is
+    written), or a local one with ``jobs`` single-threaded worker processes, started
+    when there is work."""
 
     name = "dask"
     CONNECT_TIMEOUT_S = 10
@@ -122,7 +124,7 @@ class Dask:
 
     def __enter__(self):
         try:
-            from dask.distributed import Client, LocalCluster
+            from dask.distributed import Client
         except ImportError:
             raise ScenarioError("the dask executor needs the cluster extra: "
                                 "pip install 'quotasim[cluster]'") from None
@@ -135,17 +137,20 @@ class Dask:
                                     f"within {self.CONNECT_TIMEOUT_S} s "
                                     f"({type(e).__name__})") from None
             self.jobs = sum(self.client.nthreads().values()) or 1
-        else:
+        return self
+
+    def imap(self, fn: Callable, items: Iterable) -> Iterator:
+        from dask.distributed import Client, LocalCluster, as_completed
+
+        items = list(items)
+        if not items:
+            return
+        if self.client is None:  # a local cluster starts only when there is work
             self.cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1,
                                         processes=True, dashboard_address=None,
                                         silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
-        return self
-
-    def imap(self, fn: Callable, items: Iterable) -> Iterator:
-        from dask.distributed import as_completed
-
-        self.futures = self.client.map(fn, list(items), pure=False)
+        self.futures = self.client.map(fn, items, pure=False)
         for future in as_completed(self.futures):
             yield future.result()
 
@@ -157,7 +162,8 @@ class Dask:
         try:
             if self.futures:
                 self.client.cancel(self.futures)
-            self.client.close()
+            if self.client is not None:
+                self.client.close()
             if self.cluster is not None:
                 self.cluster.close()
         except Exception:  # noqa: BLE001 - tearing down after an error: keep the first

@@ -10,7 +10,9 @@ from mesa.datacollection import DataCollector
 from sim import economy
 from sim.agents import State, Worker
 from sim.metrics import outcomes
-from sim.scenario import DEFAULT_SEED, QuotaScenario, ScenarioError, check_months
+from sim.scenario import (
+    DEFAULT_SEED, QuotaScenario, ScenarioError, check_months, longest_contract,
+)
 from sim.sectors import SECTOR_KEYS
 
 BLOCK_ROWS = 8192  # rows per call of the batched month (see sector_blocks)
@@ -67,7 +69,7 @@ class QuotaModel(mesa.Model):
         if months is not None:
             check_months(months)
         self.engine = engine
-        self.months = months or p["contract_months"] + p["contract_spread_months"]
+        self.months = months or longest_contract(p)
         self.month = 0  # months completed
         self.counts = sector_counts(p)
         self.state = State(self, p)

@@ -11,12 +11,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from sim import colors  # noqa: E402
 from sim.economy import quota_factor  # noqa: E402
 from sim.scenario import load_preset, validate  # noqa: E402
 from sim.sectors import SECTORS  # noqa: E402
 
 STYLE = Path(__file__).with_name("quotasim.mplstyle")
-SECTOR_COLORS = dict(zip([s.key for s in SECTORS], ["#0072B2", "#009E73", "#D55E00", "#CC79A7"]))
+SECTOR_COLORS = colors.SECTOR
 SECTOR_LABELS = {s.key: s.label for s in SECTORS}
 
 
@@ -39,7 +40,7 @@ def mark_reported_hikes(ax, percent: bool = True) -> None:
     """Dotted vertical lines at the reported hikes, labelled at the top."""
     scale = 100 if percent else 1
     for label, hike in reported_hikes().items():
-        ax.axvline(hike * scale, color="0.4", lw=0.7, ls=":", zorder=0)
+        ax.axvline(hike * scale, color=colors.REFERENCE, lw=0.7, ls=":", zorder=0)
         ax.text(hike * scale, 1.0, f" {label}", transform=ax.get_xaxis_transform(),
                 rotation=90, va="top", ha="right", fontsize=6, color="0.35")
 

@@ -20,6 +20,7 @@ from sim.executors import make_executor
 from sim.experiment import Experiment, Run
 from sim.record import run_chunk
 from sim.results import ExperimentResult, assemble, load_results, save
+from sim.scenario import longest_contract
 from sim.store import ChunkStore, lock, make_folder, write_atomic
 
 CHUNK_WORKER_MONTHS = 5e6  # a chunk is a second or two of work
@@ -37,43 +38,47 @@ def run_experiment(exp: Experiment, *, executor="serial", jobs: int | None = Non
     and the tables are written once no run is missing or failed."""
     executor = make_executor(executor, jobs, scheduler) if isinstance(executor, str) else executor
     record = provenance_record(exp)
-    if out is None:
-        rows, per_run = {}, {name: {} for name in exp.per_run}
-        with executor:
+    with executor:  # a remote cluster is reached before anything is written
+        if out is None:
+            rows, per_run = {}, {name: {} for name in exp.per_run}
             for chunk in _compute(exp, exp.runs, executor, progress):
                 _collect(chunk, rows, per_run)
-        return assemble(exp, rows, per_run, record, computed=len(exp.runs))
+            return assemble(exp, rows, per_run, record, computed=len(exp.runs))
+        out = make_folder(Path(out))
+        with lock(out):
+            log(f"{exp.name}: {len(exp.points)} design points x {exp.replicates} replicates "
+                f"= {len(exp.runs)} runs")
+            return _run_into(exp, out, executor, record, fresh, progress, log)
 
-    out = make_folder(Path(out))
-    with lock(out):
-        log(f"{exp.name}: {len(exp.points)} design points x {exp.replicates} replicates "
-            f"= {len(exp.runs)} runs")
-        store = ChunkStore(out)
-        if fresh:
-            log(f"{store.clear()} stored chunk files deleted (--fresh)")
-        elif is_current(exp, out):
-            log(f"{exp.name}: all {len(exp.runs)} runs are current in {out}/; nothing to do")
-            result = load_results(out)
-            result.reused = len(exp.runs)
-            return result
-        wanted = {run.run_id for run in exp.runs}
-        stored = store.load(wanted, exp.per_run)
-        for line in stored.damaged:
-            log(line)
-        if stored.others:
-            log(f"{stored.others} stored runs belong to another design; they stay in "
-                f"{store.folder}/ (--fresh deletes them)")
-        pending = [run for run in exp.runs if not stored.done(run.run_id)]
-        started = datetime.now(UTC)
-        with executor:
-            for chunk in _compute(exp, pending, executor, progress):
-                store.save(chunk)
-        stored = store.load(wanted, exp.per_run)
-        result = assemble(exp, stored.rows, stored.per_run, record, computed=len(pending),
-                          reused=len(exp.runs) - len(pending))
-        save(result, out)
-        _log_run(out, executor, started, result)
+
+def _run_into(exp: Experiment, out: Path, executor, record: dict, fresh: bool,
+              progress: Progress | None, log) -> ExperimentResult:
+    """The stored runs, the missing ones computed and stored, then the tables."""
+    store = ChunkStore(out)
+    if fresh:
+        log(f"{store.clear()} stored chunk files deleted (--fresh)")
+    elif is_current(exp, out):
+        log(f"{exp.name}: all {len(exp.runs)} runs are current in {out}/; nothing to do")
+        result = load_results(out)
+        result.reused = len(exp.runs)
         return result
+    wanted = {run.run_id for run in exp.runs}
+    stored = store.load(wanted, exp.per_run)
+    for line in stored.damaged:
+        log(line)
+    if stored.others:
+        log(f"{stored.others} stored runs belong to another design; they stay in "
+            f"{store.folder}/ (--fresh deletes them)")
+    pending = [run for run in exp.runs if not stored.done(run.run_id)]
+    started = datetime.now(UTC)
+    for chunk in _compute(exp, pending, executor, progress):
+        store.save(chunk)
+    stored = store.load(wanted, exp.per_run)
+    result = assemble(exp, stored.rows, stored.per_run, record, computed=len(pending),
+                      reused=len(exp.runs) - len(pending))
+    save(result, out)
+    _log_run(out, executor, started, result)
+    return result
 
 
 def _compute(exp: Experiment, runs: list[Run], executor, progress: Progress | None):
@@ -104,7 +109,7 @@ def chunks(runs: list[Run], jobs: int) -> list[list[Run]]:
     if not runs:
         return []
     p = runs[0].params
-    months = runs[0].months or p["contract_months"] + p["contract_spread_months"]
+    months = runs[0].months or longest_contract(p)
     size = max(1, min(int(CHUNK_WORKER_MONTHS // (p["n_workers"] * months)),
                       math.ceil(len(runs) / (4 * jobs))))
     return [runs[i:i + size] for i in range(0, len(runs), size)]

@@ -374,6 +374,11 @@ def validate(params: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def longest_contract(p: dict[str, Any]) -> int:
+    """Months until the longest contract ends: how long a run lasts unless told."""
+    return p["contract_months"] + p["contract_spread_months"]
+
+
 def make_scenario(params: dict[str, Any] | None = None, *, seed: int | None = None) -> QuotaScenario:
     """A checked scenario from a dict of parameters; ``seed`` becomes the model's ``rng``."""
     return QuotaScenario(rng=seed, **(params or {}))

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.reproduce import Layout, check, reproduce
+from sim.paths import Layout
+from sim.reproduce import check, reproduce
 
 HERE = Path(__file__).resolve().parent.parent / "experiments"
 SPEC = """
@@ -35,13 +36,13 @@ def layout(tmp_path):
 
 
 def snapshot(folder: Path) -> dict:
-    return {p.name: p.read_bytes() for p in folder.glob("*.csv")}
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.suffix in (".csv", ".parquet", ".json")}
 
 
 def test_reproduce_writes_data_figures_and_the_parameter_table(layout):
     written = reproduce(layout, executor="serial", log=lambda m: None)
     data = layout.results / "data" / "tiny"
-    for name in ("runs.csv", "summary.csv", "provenance.json"):
+    for name in ("runs.parquet", "summary.parquet", "summary.csv", "provenance.json"):
         assert (data / name).exists()
     for suffix in (".pdf", ".png"):
         assert (layout.results / "figures" / f"tiny_figure{suffix}") in written
@@ -67,18 +68,69 @@ def test_a_changed_spec_is_run_again(layout):
 
 
 def test_check_passes_on_reproduced_tables_and_names_an_altered_one(layout, capsys):
+    import pandas as pd
+
+    from sim.store import write_parquet
+
     reproduce(layout, executor="serial", log=lambda m: None)
     assert check(layout, executor="serial", log=lambda m: None) is None
-    runs = layout.results / "data" / "tiny" / "runs.csv"
-    lines = runs.read_text().splitlines()
-    lines[3] = lines[3].replace(",0.", ",0.9", 1)
-    runs.write_text("\n".join(lines) + "\n")
+    path = layout.results / "data" / "tiny" / "runs.parquet"
+    runs = pd.read_parquet(path)
+    runs.loc[3, "share_missed_goal"] += 0.25
+    write_parquet(path, runs)
     difference = check(layout, executor="serial", log=lambda m: None)
-    assert difference.startswith(f"{runs} line 4 differs")
+    assert difference.startswith(f"{path} row 3, column share_missed_goal differs")
     args = ["reproduce", "--check", "--executor", "serial",
             "--experiments", str(layout.experiments), "--results", str(layout.results)]
     assert main(args) == 1
     assert "not reproduced" in capsys.readouterr().err
+
+
+def test_a_preset_edit_makes_the_data_stale(layout):
+    preset = layout.experiments.parent / "my-preset.toml"
+    preset.write_text('[params]\nrub_per_usd = 73.65\n')
+    spec = layout.experiments / "tiny.toml"
+    spec.write_text(spec.read_text().replace('name = "tiny"', f'name = "tiny"\nbase = "{preset}"')
+                    .replace('preset = ["russia-2021", "sakhalin-dalian-2025"]\n', ""))
+    reproduce(layout, executor="serial", log=lambda m: None)
+    messages = []
+    reproduce(layout, executor="serial", log=messages.append)
+    assert "tiny: data are current" in messages
+    preset.write_text('[params]\nrub_per_usd = 90.0\n')
+    messages = []
+    reproduce(layout, executor="serial", log=messages.append)
+    assert "tiny: running 4 runs" in messages
+
+
+def test_the_model_fingerprint_ignores_comments_and_docstrings_but_not_code(tmp_path):
+    import shutil
+
+    from sim import provenance
+
+    code = tmp_path / "sim"
+    shutil.copytree(Path(provenance.__file__).parent, code)
+    before = provenance.fingerprint(code)
+    assert before == provenance.model_fingerprint()
+    economy = code / "economy.py"
+    text = economy.read_text()
+    economy.write_text(text.replace('"""The monthly rules', '"""Reworded: the monthly rules', 1)
+                       .replace("\nDAYS_IN_MONTH = 30", "\n# a comment\n\nDAYS_IN_MONTH = 30"))
+    (code / "cli.py").write_text((code / "cli.py").read_text() + "\nx = 1  # not the model\n")
+    assert provenance.fingerprint(code) == before
+    economy.write_text(text.replace("DAYS_IN_MONTH = 30", "DAYS_IN_MONTH = 31"))
+    assert provenance.fingerprint(code) != before
+
+
+def test_package_versions_are_part_of_every_run_identity(layout, monkeypatch):
+    from sim import provenance
+    from sim.reproduce import experiments
+    from sim.runner import is_current
+
+    reproduce(layout, executor="serial", log=lambda m: None)
+    assert is_current(experiments(layout)[0], layout.data("tiny"))
+    other = {**provenance.result_versions(), "numpy": "0.0.1"}
+    monkeypatch.setattr(provenance, "result_versions", lambda: other)
+    assert not is_current(experiments(layout)[0], layout.data("tiny"))
 
 
 def test_unknown_experiment_is_a_clear_error(layout, capsys):
@@ -91,7 +143,8 @@ def test_unknown_experiment_is_a_clear_error(layout, capsys):
 def test_committed_results_come_from_the_current_specs_and_model_code():
     """A change to the model or to an experiment must come with regenerated results
     (`make figures`); `quotasim reproduce --check` then verifies them byte for byte."""
-    from sim.reproduce import experiments, figure_scripts, is_current
+    from sim.reproduce import experiments, figure_scripts
+    from sim.runner import is_current
 
     layout = Layout(HERE, HERE.parent / "results")
     stale = [e.name for e in experiments(layout) if not is_current(e, layout.data(e.name))]
@@ -102,17 +155,14 @@ def test_committed_results_come_from_the_current_specs_and_model_code():
 
 
 def test_data_with_failed_runs_are_never_current(layout):
-    import json
-
-    from sim.reproduce import experiments, is_current
+    from sim.reproduce import experiments
+    from sim.runner import is_current
 
     reproduce(layout, executor="serial", log=lambda m: None)
     exp = experiments(layout)[0]
     folder = layout.results / "data" / "tiny"
     assert is_current(exp, folder)
-    provenance = json.loads((folder / "provenance.json").read_text())
-    provenance["runs"]["failed"] = 1
-    (folder / "provenance.json").write_text(json.dumps(provenance))
+    (folder / "failed_runs.csv").write_text("run_id,error\nx,boom\n")
     assert not is_current(exp, folder)
 
 
@@ -120,3 +170,16 @@ def test_no_experiments_is_a_clear_error(tmp_path, capsys):
     args = ["reproduce", "--experiments", str(tmp_path), "--results", str(tmp_path / "r")]
     assert main(args) == 2
     assert "no experiments" in capsys.readouterr().err
+
+
+def test_the_exchange_rate_twins_differ_only_in_the_quota_currency():
+    """exchange_rate.toml writes out two numbers derived from the Far East group; they
+    must follow that group's values, or the twins are no longer alike."""
+    from sim.experiment import load_experiment
+
+    exp = load_experiment(HERE / "exchange_rate.toml")
+    for run in exp.runs[:1]:
+        p = run.params
+        assert p["wage_construction_sakhalin"] == p["wage_construction_rfe"]
+        assert p["quota_construction_sakhalin"] == pytest.approx(
+            p["quota_construction_rfe"] / 12 * p["rub_per_usd"])

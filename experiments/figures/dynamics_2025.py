@@ -6,6 +6,7 @@ import tomllib
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from sim import colors
 from sim.scenario import load_preset, validate
 
 EXPERIMENT = "dynamics_2025"
@@ -27,7 +28,7 @@ def plot(data):
     )
     start, hike_month = calendar(data["provenance"]["spec"])
     fig, axes = plt.subplots(2, 2, figsize=(6.8, 4.4), sharex=True)
-    for hike, color in zip(sorted(monthly["hike"].unique()), ["0.55", "#D55E00"]):
+    for hike, color in zip(sorted(monthly["hike"].unique()), [colors.NO_HIKE, colors.HIKE]):
         mean = monthly[monthly["hike"] == hike].groupby("month").mean(numeric_only=True)
         # month 0 is the arrival, before any work; the last months average a handful
         mean = mean[(mean.index > 0) & (mean["abroad"] >= 0.01 * cohort)]
@@ -42,7 +43,7 @@ def plot(data):
             ax.set_ylabel(title)
     hike_date = start + pd.DateOffset(months=hike_month)
     for ax in axes.flat:
-        ax.axvline(hike_date, color="0.4", lw=0.7, ls=":")
+        ax.axvline(hike_date, color=colors.REFERENCE, lw=0.7, ls=":")
     axes[1][0].legend(fontsize=6)
     axes[0][0].legend(fontsize=6)
     for ax in axes[1]:

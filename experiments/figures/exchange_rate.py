@@ -3,12 +3,13 @@ rate, for a quota fixed in USD and the same quota fixed in roubles."""
 
 import matplotlib.pyplot as plt
 
+from sim import colors
 from sim.plotting import band, outcome
 
 EXPERIMENT = "exchange_rate"
 # in this experiment the two construction groups differ only in the quota's currency
-GROUPS = {"construction_rfe": ("quota in USD", "#0072B2"),
-          "construction_sakhalin": ("quota in roubles", "#D55E00")}
+GROUPS = {"construction_rfe": ("quota in USD", colors.QUOTA_USD),
+          "construction_sakhalin": ("quota in roubles", colors.QUOTA_RUB)}
 PANELS = {"share_missed_goal": "Missing their savings goal (share)",
           "revenue_per_worker_year_usd": "Revenue per worker-year (USD)"}
 
@@ -20,7 +21,7 @@ def plot(data):
         # at a constant rate the two groups are the same workers: one line
         rows = outcome(summary, name, "construction_rfe")
         sub = rows[rows["fx_path"] == "constant"]
-        band(ax, sub["hike"] * 100, sub["mean"], sub["ci_low"], sub["ci_high"], "#000000",
+        band(ax, sub["hike"] * 100, sub["mean"], sub["ci_low"], sub["ci_high"], colors.OKABE_ITO["black"],
              "either quota, rouble constant")
         for sector, (group, color) in GROUPS.items():
             rows = outcome(summary, name, sector)

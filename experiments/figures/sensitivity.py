@@ -5,6 +5,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from SALib.analyze import sobol
 
+from sim import colors
+
 EXPERIMENT = "sensitivity"
 OUTPUTS = {"share_sent_home": "Share sent home",
            "revenue_per_worker_year_usd": "Revenue per worker-year"}
@@ -25,9 +27,9 @@ def plot(data):
     y = np.arange(len(names))
     for ax, (output, title) in zip(axes, OUTPUTS.items()):
         si = indices(data, output)
-        ax.barh(y + 0.2, si["S1"], 0.4, xerr=si["S1_conf"], color="#0072B2",
+        ax.barh(y + 0.2, si["S1"], 0.4, xerr=si["S1_conf"], color=colors.FIRST_ORDER,
                 label="first order", error_kw={"lw": 0.7})
-        ax.barh(y - 0.2, si["ST"], 0.4, xerr=si["ST_conf"], color="#E69F00",
+        ax.barh(y - 0.2, si["ST"], 0.4, xerr=si["ST_conf"], color=colors.TOTAL,
                 label="total", error_kw={"lw": 0.7})
         ax.set_title(title)
         ax.set_xlabel("Sobol index")

@@ -3,8 +3,9 @@ workers bringing home at most x, with the distribution of savings goals for comp
 
 import matplotlib.pyplot as plt
 
+from sim import colors
+
 EXPERIMENT = "take_home"
-HIKE_COLORS = ["#000000", "#0072B2", "#D55E00", "#CC79A7"]
 
 
 def plot(data):
@@ -15,11 +16,11 @@ def plot(data):
         rows = quantiles[quantiles["preset"] == preset]
         # the mean of the replicates' quantile functions (Vincent averaging)
         mean = rows.groupby(["hike", "quantile"], sort=True).mean(numeric_only=True)
-        for color, (hike, curve) in zip(HIKE_COLORS, mean.groupby(level="hike")):
+        for color, (hike, curve) in zip(colors.HIKES, mean.groupby(level="hike")):
             ax.plot(curve["take_home_usd"], curve.index.get_level_values("quantile"),
                     color=color, label=f"hike +{hike:.0%}")
         goals = mean.xs(mean.index.get_level_values("hike")[0], level="hike")
-        ax.plot(goals["goal_usd"], goals.index, color="0.5", ls="--", label="savings goals")
+        ax.plot(goals["goal_usd"], goals.index, color=colors.GOAL, ls="--", label="savings goals")
         ax.set_title(preset)
         ax.set_xlabel("Take-home pay at return (USD)")
         ax.set_xlim(0, goals["goal_usd"].quantile(0.95) * 2.5)
