@@ -23,11 +23,14 @@ constraints: $(BIN)/quotasim
 	mv constraints.txt.tmp constraints.txt
 	@touch $(BIN)/quotasim  # .venv already holds these versions
 
-# a small hike sweep on both reports: a summary table, then its figure
+# a small hike sweep on both reports: a summary table, then its figure, both in
+# build/demo/ (ignored by git), so the checkout stays as it was; results/ holds the
+# committed copy, which `make figures` regenerates
+DEMO := build/demo
 demo: $(BIN)/quotasim
-	$(BIN)/quotasim sweep experiments/demo.toml
-	$(BIN)/quotasim reproduce --only demo
-	@echo "figure: results/figures/demo.png (and .pdf)"
+	$(BIN)/quotasim sweep experiments/demo.toml --out $(DEMO)/data/demo
+	$(BIN)/quotasim reproduce --only demo --results $(DEMO)
+	@echo "figure: $(DEMO)/figures/demo.png (and .pdf)"
 
 # every experiment whose data are stale, then every figure (a few minutes)
 figures: $(BIN)/quotasim

@@ -36,5 +36,5 @@ def _walk(source) -> list[tuple[str, object]]:
             found.append((entry.name, entry))
         elif entry.is_dir() and entry.name == "figures":
             found += [(f"figures/{f.name}", f) for f in entry.iterdir()
-                      if f.is_file() and f.name.endswith(".py")]
+                      if f.is_file() and f.name.endswith(".py") and f.name != "__init__.py"]
     return sorted(found, key=lambda pair: pair[0])

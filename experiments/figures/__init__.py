@@ -1,0 +1,1 @@
+"""One script per figure: ``plot(results) -> Figure`` (see sim/reproduce.py)."""
