@@ -7,12 +7,14 @@ for every item as each finishes, in any order. The results do not depend on the
 executor: a run's numbers come from its own seed.
 """
 
+import contextlib
 import ctypes
 import logging
 import os
 import re
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 
 from sim.scenario import ScenarioError
@@ -146,9 +148,11 @@ class Dask:
         if not items:
             return
         if self.client is None:  # a local cluster starts only when there is work
-            self.cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1,
-                                        processes=True, dashboard_address=None,
-                                        silence_logs=logging.ERROR)
+            # its processes inherit an ignored Ctrl-C, which the parent handles once
+            with _ctrl_c_ignored():
+                self.cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1,
+                                            processes=True, dashboard_address=None,
+                                            silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
         self.futures = self.client.map(fn, items, pure=False)
         for future in as_completed(self.futures):
@@ -170,6 +174,19 @@ class Dask:
             if exc_type is None:
                 raise
         return False
+
+
+@contextlib.contextmanager
+def _ctrl_c_ignored():
+    """Ignore SIGINT while child processes start (they keep ignoring it after exec)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 EXECUTORS = {cls.name: cls for cls in (Serial, Processes, Dask)}

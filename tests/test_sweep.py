@@ -420,3 +420,21 @@ def test_two_sweeps_into_one_folder_the_second_refused_the_first_intact(tmp_path
 def test_malformed_spec_never_reaches_a_run(tmp_path):
     with pytest.raises(ScenarioError, match="unknown parameter 'hikee'"):
         load_experiment(write(tmp_path, TINY.replace("hike = {", "hikee = {")))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("executor", ["serial", "processes", "dask"])
+def test_ctrl_c_is_one_line_and_keeps_the_finished_runs(tmp_path, executor):
+    spec = write(tmp_path, BIG.replace("replicates = 8", "replicates = 30"))
+    out = tmp_path / "out"
+    proc = sweep_process(spec, out, executor)
+    wait_for(lambda: chunk_files(out), "a chunk was stored", proc)
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
+    err = proc.communicate()[1].decode().strip().splitlines()
+    assert proc.returncode == 130
+    assert err[-1].startswith("quotasim: interrupted")
+    assert not any("Traceback" in line for line in err) and len(err) <= 3  # heading, progress
+    wait_for(lambda: not session_processes(proc.pid), "every child ended")
+    kept = chunk_files(out)
+    resumed = run_experiment(load_experiment(spec), out=out)
+    assert resumed.reused >= len(kept) and resumed.computed + resumed.reused == 180
