@@ -2,8 +2,6 @@
 from Python."""
 
 import socket
-import statistics
-import time
 
 import ipyvuetify as v
 import ipywidgets
@@ -147,14 +145,14 @@ def test_each_session_has_its_own_model():
     second.close()
 
 
-def test_a_frame_takes_under_200_ms(page):
-    """One Step click: a month of the model and every view redrawn."""
-    times = []
-    for _ in range(12):
-        start = time.perf_counter()
+def test_every_step_redraws_every_view(page):
+    """One Step click is a frame: a month of the model and every view redrawn. (How long
+    a frame takes is a measurement, in docs/BENCHMARKS.md, not a test.)"""
+    for month in range(1, 13):
+        before = page.images
         page.click("Step")
-        times.append(time.perf_counter() - start)
-    assert statistics.median(times) < 0.2
+        assert f"month {month} of" in page.text
+        assert all(a != b for a, b in zip(before, page.images, strict=True))
 
 
 def test_view_status_follows_the_worker_arrays():

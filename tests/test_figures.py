@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from sim import plotting
-from sim.reproduce import Layout, figure_scripts, load_script
-from sim.sweep import load_experiment, run_sweep
+from sim.experiment import load_experiment
+from sim.paths import Layout
+from sim.reproduce import figure_scripts, load_script
+from sim.runner import run_experiment
 
 LAYOUT = Layout(Path(__file__).resolve().parent.parent / "experiments")
 LABELS = {  # script -> (x label, y label) of its first axes
@@ -32,15 +34,15 @@ def shrink(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def tiny_data(tmp_path_factory):
-    """Tables of every experiment at toy size, made by the real sweep code."""
+    """Tables of every experiment at toy size, made by the real experiment code (in
+    memory: nothing is stored)."""
     root = tmp_path_factory.mktemp("tiny")
     data = {}
     for spec in sorted(LAYOUT.experiments.glob("*.toml")):
         path = root / spec.name
         path.write_text(shrink(spec.read_text()))
         exp = load_experiment(path)
-        data[exp.name] = plotting.load_data(run_sweep(exp, executor="serial",
-                                                      out=root / exp.name).out)
+        data[exp.name] = run_experiment(exp, executor="serial")
     return data
 
 
@@ -53,9 +55,10 @@ def test_every_figure_has_a_label_check_and_an_experiment():
         assert load_script(script).EXPERIMENT in names
 
 
+@pytest.mark.slow  # tiny_data runs all eight experiments
 @pytest.mark.parametrize("script", sorted(LABELS))
 def test_plot_draws_from_a_tiny_table(script, tiny_data):
-    module = load_script(LAYOUT.figures / f"{script}.py")
+    module = load_script(LAYOUT.figure_scripts / f"{script}.py")
     with plotting.style():
         fig = module.plot(tiny_data[module.EXPERIMENT])
     ax = fig.axes[0]
