@@ -8,7 +8,7 @@ A folder of results holds:
 - ``summary.parquet`` and ``summary.csv`` (see ``sim.summary``);
 - ``monthly.parquet`` and ``take_home.parquet`` when the experiment records them;
 - ``provenance.json``: the spec, seeds, design, code and package versions (the same
-  record is in every Parquet file's metadata, under ``quotasim``);
+  record, less the design points, is in every Parquet file's metadata, ``quotasim``);
 - ``failed_runs.csv`` instead of the tables when some runs failed.
 
 ``load_results(folder)`` reads it back as an ``ExperimentResult``.
@@ -87,7 +87,9 @@ def assemble(exp: Experiment, rows: dict[str, dict], per_run: dict[str, dict],
 
 def save(result: ExperimentResult, folder: Path) -> None:
     """Write the tables (or, when runs failed, only ``failed_runs.csv``) and provenance."""
-    meta = {PROVENANCE_KEY: json.dumps(result.provenance, sort_keys=True)}
+    # the design points are the runs table's own columns: not repeated in its metadata
+    compact = {k: v for k, v in result.provenance.items() if k != "design_points"}
+    meta = {PROVENANCE_KEY: json.dumps(compact, sort_keys=True)}
     failed_csv = folder / "failed_runs.csv"
     if result.failed:
         write_atomic(failed_csv, lambda p: result.failures.to_csv(p, index=False))
