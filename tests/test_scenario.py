@@ -51,7 +51,7 @@ def test_command_line_values_are_read_in_the_parameter_type():
         "hike": 0.5, "side_work": False, "n_workers": 200, "fx_path": "shock"}
     with pytest.raises(ScenarioError, match="NAME=VALUE"):
         parse_assignments(["hike"])
-    with pytest.raises(ScenarioError, match="must be a number"):
+    with pytest.raises(ScenarioError, match="must be a plain decimal number"):
         parse_assignments(["hike=lots"])
 
 
