@@ -28,7 +28,8 @@ from sim.scenario import (
 from sim.sectors import SECTORS
 
 # View settings, not model defaults: a few hundred workers show the mix and keep a frame
-# (one step and redraw) well under 200 ms; the cap keeps it there (docs/BENCHMARKS.md).
+# (one step and redraw) under 200 ms on an idle machine; the cap keeps it there
+# (`quotasim bench` measures it: docs/BENCHMARKS.md).
 SHOWN_WORKERS = 300
 MAX_SHOWN_WORKERS = 1000
 MAX_SEED = 9999
@@ -122,7 +123,7 @@ def nice_ceiling(x: float) -> float:
 class Plot:
     """A figure of one model, updated in place each frame.
 
-    Drawing the axes, ticks and labels takes most of a frame's 200 ms, so they are
+    Drawing the axes, ticks and labels takes most of a frame's time, so they are
     drawn only when ``update`` reports a new layout (axis limits grow in steps of
     ``nice_ceiling``); other frames draw only the ``moving`` artists (made animated,
     so that a full draw leaves them out) over a saved copy of the rest."""

@@ -1,5 +1,6 @@
 """How fast the model runs: the batched engine against the per-agent Mesa reference,
-the peak memory of a large run, and the wall time of the default hike sweep.
+the peak memory of a large run, the wall time of the default hike sweep, and the
+browser view's frame time.
 
 Every timing is one user's run: building the model (drawing the cohort, and for the
 reference creating a Mesa agent per worker) and running it for ``MONTHS`` months. Speed
@@ -38,6 +39,7 @@ TARGET_RATIO_10K = 25
 TARGET_RSS_MB_1M = 1024
 TARGET_SWEEP_S = 30  # for the issue's 630 runs (21 hikes x 30 replicates); scaled by runs
 TARGET_SWEEP_RUNS = 630
+TARGET_FRAME_MS = 200  # a browser-view frame (one Step and redraw), server side
 
 
 def build_model(n: int, engine: str = "batched", *, worker_agents: bool | None = None,
@@ -128,6 +130,33 @@ def sweep_wall_s(spec: Path = SWEEP_SPEC) -> float:
         return time.perf_counter() - start
 
 
+def frame_times_ms(months: int = 42) -> dict | None:
+    """The browser view's frame: one Step (the model lives a month, every view is
+    redrawn) in the page rendered in this process, as a server renders it, timed for
+    ``months`` Steps of the default page. None without the viz extra."""
+    try:
+        import ipyvuetify as v
+        import solara
+    except ImportError:
+        return None
+    from sim import app
+
+    _, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
+    try:
+        step = rc.find(v.Btn, children=["Step"]).widget
+        times = []
+        for _ in range(months):
+            start = time.perf_counter()
+            step.click()
+            times.append((time.perf_counter() - start) * 1000)
+    finally:
+        rc.close()
+    times.sort()
+    return {"frames": months, "workers_shown": app.SHOWN_WORKERS,
+            "median": statistics.median(times), "p90": times[int(0.9 * (months - 1))],
+            "max": times[-1]}
+
+
 def machine() -> dict:
     """The CPU, the cores and the versions the figures depend on."""
     import mesa
@@ -181,6 +210,11 @@ def run_benchmarks(*, quick: bool = False, sweep: bool = True,
     elif not quick:
         notes.append("sweep not timed (--no-sweep)")
 
+    log("browser view: frame times of the page rendered in this process")
+    frames = frame_times_ms(12 if quick else 42)
+    if frames is None:
+        notes.append("frame times not measured: the viz extra is not installed")
+
     rss_1m = memory["arrays_only"]["peak_rss_mb"] if memory_n == MEMORY_N else None
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -196,12 +230,14 @@ def run_benchmarks(*, quick: bool = False, sweep: bool = True,
         "peak_rss": memory,
         "sweep_wall_s": wall,
         "sweep_runs": runs,
+        "frame_ms": frames,
         "targets_met": {
             "engine_8m_wm_per_s_at_10k": wm_per_s["10000"] >= TARGET_WM_PER_S_10K,
             "ratio_25_at_10k": ratio["10000"] >= TARGET_RATIO_10K if "10000" in ratio else None,
             "rss_1gb_at_1m": rss_1m <= TARGET_RSS_MB_1M if rss_1m is not None else None,
             "sweep_30_s_per_630_runs":
                 wall / runs * TARGET_SWEEP_RUNS <= TARGET_SWEEP_S if wall is not None else None,
+            "frame_200_ms_median": frames["median"] <= TARGET_FRAME_MS if frames else None,
         },
         "notes": notes,
     }
@@ -231,6 +267,11 @@ def format_report(report: dict) -> str:
     wall = report["sweep_wall_s"]
     lines.append(f"hike sweep, end to end: {wall:.1f} s for {report['sweep_runs']:,} runs"
                  if wall is not None else "hike sweep: not timed")
+    frames = report.get("frame_ms")
+    lines.append(f"browser view, server side: a frame (Step and redraw, {frames['workers_shown']} "
+                 f"workers shown) {frames['median']:.0f} ms median, {frames['p90']:.0f} ms 90th "
+                 f"percentile, {frames['max']:.0f} ms slowest of {frames['frames']}"
+                 if frames else "browser view: not timed")
     met = ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in report["targets_met"].items()
                     if v is not None)
     lines.append(f"targets met: {met}")

@@ -29,6 +29,8 @@ def test_quick_json_has_every_key(quick_report):
     assert r["ref_wm_per_s"] and set(r["ratio"]) == set(r["ref_wm_per_s"])
     for n, ratio in r["ratio"].items():
         assert ratio == pytest.approx(r["wm_per_s"][n] / r["ref_wm_per_s"][n])
+    frames = r["frame_ms"]  # the browser view's frame, server side (the viz extra is here)
+    assert 0 < frames["median"] <= frames["p90"] <= frames["max"] and frames["frames"] == 12
     # --quick says what it left out: no million-worker run, no sweep
     assert r["quick"] and r["peak_rss_mb_1m"] is None and r["sweep_wall_s"] is None
     assert any("--quick" in note for note in r["notes"])
