@@ -12,6 +12,7 @@ so their ratio is a ratio of times. ``quotasim bench`` is the command line over
 
 import contextlib
 import functools
+import io
 import json
 import os
 import platform
@@ -141,7 +142,9 @@ def frame_times_ms(months: int = 42) -> dict | None:
         return None
     from sim import app
 
-    _, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
+    # outside a server solara prints the app bar's widgets: keep stdout for the report
+    with contextlib.redirect_stdout(io.StringIO()):
+        _, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
     try:
         step = rc.find(v.Btn, children=["Step"]).widget
         times = []
