@@ -1,14 +1,16 @@
-"""The Mesa agents: the State that sets and collects the quota, and the Workers.
+"""The Mesa agents: the State that sets and collects the quota, the dispatching Firms
+and the Workers they hold.
 
-A Worker's numbers live in one row of the model's arrays (``model.workers``), so that a
-month can be applied to every worker at once; the agent reads its own row. ``Worker.step``
-applies the same monthly rules to its row alone: the per-agent reference path.
+A Worker's numbers live in one row of the model's arrays (``model.workers``), a Firm's
+in one row of ``model.firms``, so that a month can be applied to every worker and firm
+at once; an agent reads its own row. ``Worker.step`` and ``Firm.step`` apply the same
+monthly rules to their own rows alone: the per-agent reference path.
 """
 
 import mesa
 import numpy as np
 
-from sim import economy
+from sim import economy, firms
 from sim.economy import MonthTerms
 from sim.sectors import SECTORS, in_berry_season, season
 
@@ -38,6 +40,11 @@ class State(mesa.Agent):
         factor = economy.quota_factor(self.p, sector.key, month)
         return amount * factor / self.per_usd(sector.quota_currency, month)
 
+    def quota_at_arrival(self) -> np.ndarray:
+        """Each sector's monthly quota in month 0, USD: what a firm's reserve is
+        measured in."""
+        return np.array([self.quota_usd(s, 0) for s in SECTORS])
+
     def set_policy(self) -> None:
         """Announce the month's terms: quota, levy, enforcement threshold, and prices."""
         p, month = self.p, self.model.month
@@ -57,6 +64,7 @@ class State(mesa.Agent):
             odd_jobs=float(p["side_work"]) - picks,
             berry_usd_per_day=np.full(len(SECTORS), p["berry_kg_per_day"] * p["berry_price_rub"]
                                       / self.rub_path[month]),
+            berry_usd_per_kg=np.full(len(SECTORS), p["berry_price_rub"] / self.rub_path[month]),
         )
         # split once a month, not once per worker: every worker in a sector shares them
         self.terms_by_sector = self.terms.by_sector()
@@ -107,17 +115,61 @@ class Worker(mesa.Agent):
 
     def step(self):
         """One month abroad: 1. get the workdays the sector and season allow; 2. choose
-        hours, longer when behind, capped by fatigue, with the injury risk it brings;
-        3. take side work on idle days; 4. earn, pay the quota, then living costs, the
-        rest to the ledger; 5. go home on arrears, serious injury or the contract's end.
+        hours, longer when behind, capped by fatigue (and raised by a firm under
+        pressure), with the injury risk it brings; 3. take side work on idle days;
+        4. earn, and either pay the quota, then living costs, the rest to the ledger
+        (quota_payer = worker), or hand the pay to the firm, which settles the month
+        with the team (``Firm.step``); 5. go home on arrears, serious injury or the
+        contract's end.
 
-        The rules are those of ``economy.month``, applied to this worker's row alone."""
+        The rules are those of ``economy.month`` and ``economy.work``, applied to this
+        worker's row alone."""
         model, w, row = self.model, self.model.workers, self.row
         if w.status.item(row) != economy.ABROAD:
             return
-        out = economy.month(model.p, model.state.terms_by_sector[w.sector.item(row)],
-                            _Row(w, row), model.draws[:, row].tolist(), economy.SCALARS)
-        economy.commit(w, out, row)
+        terms = model.state.terms_by_sector[w.sector.item(row)]
+        draws = model.draws[:, row].tolist()
+        if model.p["quota_payer"] == "worker":
+            out = economy.month(model.p, terms, _Row(w, row), draws, economy.SCALARS)
+            economy.commit(w, out, row)
+            return
+        pressure = model.firms.pressure.item(w.firm.item(row))
+        out = economy.work(model.p, terms, _Row(w, row), draws, pressure, economy.SCALARS)
+        for name in economy.WORK_OUT:
+            model.worked[name][row] = out[name]
+
+
+class Firm(mesa.Agent):
+    """A dispatching firm: holds the workers of one site, receives their pay, owes the
+    state the quota for each of them, and decides what reaches their ledgers and who is
+    sent home. Its numbers are row ``index`` of ``model.firms``; its workers are the
+    rows ``rows`` of ``model.workers``, in teams."""
+
+    def __init__(self, model, index: int, rows: slice):
+        super().__init__(model)
+        self.index, self.rows = index, rows
+        w = model.workers
+        self.segments = firms.Segments.of(w.team[rows], w.firm[rows])
+
+    @property
+    def reserve(self) -> float:
+        return self.model.firms.reserve.item(self.index)
+
+    @property
+    def pressure(self) -> float:
+        return self.model.firms.pressure.item(self.index)
+
+    def step(self):
+        """Settle the month of its workers (``firms.settle``): team loans, its cut,
+        the state's quota from its cash, then who leaves, punishment, payouts."""
+        model, rows = self.model, self.rows
+        escape, site = model.fate_draws
+        firms.settle(model.p, model.workers.rows(rows),
+                     {name: values[rows] for name, values in model.worked.items()},
+                     model.abroad_at_start[rows],
+                     model.firms.rows(slice(self.index, self.index + 1)), self.segments,
+                     None if escape is None else escape[rows],
+                     None if site is None else site[self.index:self.index + 1])
 
 
 class _Row:

@@ -1,71 +1,113 @@
-"""Outcomes of a run: pure functions from the workers' final state to named numbers."""
+"""Outcomes of a run: pure functions from the workers' and firms' final state to named
+numbers."""
+
+import math
 
 import numpy as np
 
 from sim import economy
 from sim.economy import Workers
+from sim.firms import Firms
 from sim.sectors import SECTOR_KEYS, SECTORS, season
 
 OUTCOMES = {
     "share_sent_home": "share of workers sent home early, all causes",
     "share_sent_home_arrears": "share of workers sent home for arrears",
     "share_sent_home_injury": "share of workers sent home injured",
+    "share_sent_home_collective": "share sent home with their whole site after an escape",
+    "share_escaped": "share of workers who escaped",
     "share_still_abroad": "share still abroad when the run stopped (valued as if paid out)",
     "share_missed_goal": "share whose take-home pay, less the entry debt, is below the goal",
     "median_take_home_usd": "median pay received at return, USD",
+    "median_take_home_completed_usd": "median pay received at return by those who "
+                                      "completed their contract, USD",
+    "ledger_credit_per_month_usd": "median, over those who completed, of what was credited "
+                                   "to the ledger per month abroad, USD (before deductions)",
     "revenue_per_worker_year_usd": "quota collected per worker-year of contract slots, USD",
+    "firm_margin_per_worker_year_usd": "the firms' result (cash, less what they owe those "
+                                       "still abroad) per worker-year of slots, USD",
+    "quota_shortfall_share": "share of the quota due that the state did not receive",
+    "share_quota_covered_by_firm": "share of the quota due that firms covered from their "
+                                   "reserve or credit for workers short of it",
     "state_share_of_gross": "quota paid / gross earnings",
     "mean_hours_per_day": "hours per day over all days worked",
+    "berry_kg_needed_per_month": "kg of berries a logger must sell to pay a month of the "
+                                 "quota in force, over the off-season months lived (loggers)",
 }
 
 
-def outcomes(w: Workers, months_run: int) -> dict:
+def outcomes(w: Workers, months_run: int, firms: Firms | None = None,
+             berry_kg: float = math.nan) -> dict:
     """The run's outcomes, overall and in ``by_sector`` for each sector present.
 
-    Workers still abroad when the run stops are valued as if paid out then."""
-    result = _outcomes(w, np.ones(w.n, dtype=bool), months_run)
+    ``firms`` are the dispatching firms' accounts (None when each worker pays its own
+    quota: no firm stands in between). Workers still abroad when the run stops are
+    valued as if paid out then; outcomes over nobody (no one completed, no loggers)
+    are NaN."""
+    result = _outcomes(w, np.ones(w.n, dtype=bool), months_run, firms, None, berry_kg)
+    logging = SECTOR_KEYS.index("logging_rfe")
     result["by_sector"] = {
-        key: _outcomes(w, w.sector == s, months_run)
+        key: _outcomes(w, w.sector == s, months_run, firms, s,
+                       berry_kg if s == logging else math.nan)
         for s, key in enumerate(SECTOR_KEYS) if (w.sector == s).any()
     }
     return result
 
 
-def _outcomes(w: Workers, rows: np.ndarray, months_run: int) -> dict:
+def _outcomes(w: Workers, rows: np.ndarray, months_run: int, firms: Firms | None,
+              sector: int | None, berry_kg: float) -> dict:
     n = rows.sum()
     status = w.status[rows]
     home_arrears = (status == economy.HOME_ARREARS).mean()
     home_injury = (status == economy.HOME_INJURY).mean()
+    home_collective = (status == economy.HOME_COLLECTIVE).mean()
     take_home = w.payout[rows]
+    completed = status == economy.COMPLETED
     contract = np.minimum(w.months_left[rows] + w.months_abroad[rows], months_run)
+    slot_years = contract.sum() / 12
     gross = w.gross[rows].sum()
+    due = w.quota_due[rows].sum()
+    abroad = status == economy.ABROAD
+    firm_result = covered = 0.0
+    if firms is not None:
+        mine = np.ones(len(firms.sector), dtype=bool) if sector is None \
+            else firms.sector == sector
+        # cash gained, less the payouts still owed to those abroad
+        firm_result = (firms.reserve[mine] - firms.start_reserve[mine]).sum() \
+            - take_home[abroad].sum()
+        covered = firms.covered[mine].sum()
+    credit_per_month = w.credited[rows][completed] / w.months_abroad[rows][completed]
     return {
-        "share_sent_home": float(home_arrears + home_injury),
+        "share_sent_home": float(home_arrears + home_injury + home_collective),
         "share_sent_home_arrears": float(home_arrears),
         "share_sent_home_injury": float(home_injury),
-        "share_still_abroad": float((status == economy.ABROAD).mean()),
+        "share_sent_home_collective": float(home_collective),
+        "share_escaped": float((status == economy.ESCAPED).mean()),
+        "share_still_abroad": float(abroad.mean()),
         "share_missed_goal": float(missed_goal(take_home, w.debt[rows], w.goal[rows]).mean()),
         "median_take_home_usd": float(np.median(take_home)),
-        "revenue_per_worker_year_usd": float(w.quota_paid[rows].sum() / (contract.sum() / 12)),
+        "median_take_home_completed_usd": _median(take_home[completed]),
+        "ledger_credit_per_month_usd": _median(credit_per_month),
+        "revenue_per_worker_year_usd": float(w.quota_paid[rows].sum() / slot_years),
+        "firm_margin_per_worker_year_usd": float(firm_result / slot_years),
+        "quota_shortfall_share": float(1 - w.quota_paid[rows].sum() / due) if due else 0.0,
+        "share_quota_covered_by_firm": float(covered / due) if due else 0.0,
         "state_share_of_gross": float(w.quota_paid[rows].sum() / gross) if gross else 0.0,
         "mean_hours_per_day": float(w.hours_worked[rows].sum() / w.days_worked[rows].sum())
         if w.days_worked[rows].sum() else 0.0,
+        "berry_kg_needed_per_month": float(berry_kg),
         "n_workers": int(n),
     }
+
+
+def _median(values: np.ndarray) -> float:
+    return float(np.median(values)) if len(values) else math.nan
 
 
 def missed_goal(take_home, debt, goal):
     """A worker misses its goal when what it brings home, once the entry debt is repaid,
     falls short of the savings goal."""
     return take_home - debt < goal
-
-
-def berry_kg_to_cover_quota(p: dict) -> float:
-    """Kilograms of berries a logger must sell a month to pay the forestry quota in force
-    after the hike (Daily NK 2021: "150 kg or more a month to cover contributions")."""
-    quota_year = p["quota_logging_rfe"] * economy.quota_factor(p, "logging_rfe", p["hike_month"])
-    price_usd = p["berry_price_rub"] / p["rub_per_usd"]
-    return quota_year / 12 / price_usd
 
 
 def days_needed_share(p: dict, sector_key: str, quota_year_usd: float) -> float:

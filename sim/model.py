@@ -1,4 +1,5 @@
-"""QuotaModel: builds the cohort and the state, states the monthly schedule, records it."""
+"""QuotaModel: builds the cohort, its firms and the state, states the monthly schedule,
+records it."""
 
 from typing import NamedTuple
 
@@ -7,8 +8,8 @@ import numpy as np
 import pandas as pd
 from mesa.datacollection import DataCollector
 
-from sim import economy
-from sim.agents import State, Worker
+from sim import economy, firms
+from sim.agents import Firm, State, Worker
 from sim.metrics import outcomes
 from sim.scenario import (
     DEFAULT_SEED, QuotaScenario, ScenarioError, check_months, longest_contract,
@@ -29,6 +30,12 @@ SERIES = {
     "mean_ledger_usd": "mean ledger balance of workers abroad, USD",
     "quota_usd": "mean monthly quota in force for workers abroad, USD",
     "rub_per_usd": "roubles per US dollar this month",
+    "escaped": "workers escaped so far",
+    "sent_home_collective": "workers sent home with their whole site after an escape, so far",
+    "mean_pressure": "mean pressure on the firms (0-1, share of credit used), over workers abroad",
+    "coerced_hours_per_day": "hours a day beyond max_hours, over the days worked this month",
+    "team_loans_usd": "loans outstanding between team mates, USD",
+    "firm_reserve_usd": "the firms' cash (below zero: drawing on credit), USD",
 }
 
 
@@ -73,11 +80,26 @@ class QuotaModel(mesa.Model):
         self.month = 0  # months completed
         self.counts = sector_counts(p)
         self.state = State(self, p)
-        self.workers = economy.draw_workers(p, self.counts, self.rng)
-        self.draws = np.empty((economy.N_DRAWS, self.workers.n))
+        self.workers = w = economy.draw_workers(p, self.counts, self.rng)
+        # escapes draw from their own stream, so that the founding structure's draws
+        # are the same whether or not anyone may escape
+        self.fate_rng = self.rng.spawn(1)[0]
+        self.draws = np.empty((economy.N_DRAWS, w.n))
         self.blocks = sector_blocks(self.counts, BLOCK_ROWS)
+        self.firms = firms.start_firms(p, w, self.state.quota_at_arrival())
+        self.segments = firms.Segments.of(w.team, w.firm)
+        self.worked = {name: np.zeros(w.n) for name in economy.WORK_OUT}  # this month's work
+        self.abroad_at_start = w.status == economy.ABROAD
+        self.fate_draws = (None, None)
+        # kg of berries that pay a month's logging quota, summed over logger-months of
+        # the off-season, and those logger-months
+        self.berry_kg_months = [0.0, 0]
+        ends = np.r_[self.segments.firm_starts[1:], w.n]
+        for index, (start, end) in enumerate(zip(self.segments.firm_starts.tolist(),
+                                                 ends.tolist())):
+            Firm(self, index, slice(start, end))
         if worker_agents:
-            for row in range(self.workers.n):
+            for row in range(w.n):
                 Worker(self, row)
         self._record_month(paid=0.0, hours_worked=0.0, days_worked=0.0)
         self.datacollector = DataCollector(model_reporters={name: name for name in SERIES})
@@ -88,16 +110,30 @@ class QuotaModel(mesa.Model):
         return (self.p["start_month"] - 1 + month) % 12 + 1
 
     def step(self):
-        """One month: the state sets its terms, every worker abroad works and pays,
-        the state books the revenue, and the month is recorded."""
+        """One month: the state sets its terms; every worker abroad works; under the
+        founding structure each pays its own quota, under a firm each firm settles the
+        month of its workers (team loans, its cut, the quota, who leaves); the state
+        books the revenue, and the month is recorded."""
         self.state.set_policy()
-        abroad = self.workers.status == economy.ABROAD
+        self.abroad_at_start = abroad = self.workers.status == economy.ABROAD
         before = self._totals()
         self.rng.random(out=self.draws)
-        if self.engine == "batched":
-            self.work_all(abroad)
+        self.fate_draws = self._fate_draws()
+        if self.p["quota_payer"] == "worker":
+            if self.engine == "batched":
+                self.work_all(abroad)
+            else:
+                self.agents_by_type[Worker].shuffle_do("step")
         else:
-            self.agents_by_type[Worker].shuffle_do("step")
+            for values in self.worked.values():
+                values.fill(0.0)
+            if self.engine == "batched":
+                self.work_for_firms(abroad)
+                firms.settle(self.p, self.workers, self.worked, abroad, self.firms,
+                             self.segments, *self.fate_draws)
+            else:
+                self.agents_by_type[Worker].shuffle_do("step")
+                self.agents_by_type[Firm].shuffle_do("step")
         paid, hours, days = self._totals() - before
         self.state.collect(paid)
         self.month += 1
@@ -106,13 +142,38 @@ class QuotaModel(mesa.Model):
         self.running = self.month < self.months and self.abroad > 0
 
     def work_all(self, abroad: np.ndarray) -> None:
-        """Every worker abroad lives the month (``Worker.step``, batched over arrays), a
-        block of rows at a time (see ``sector_blocks``)."""
+        """Every worker abroad lives the month and pays its own quota (``Worker.step``,
+        batched over arrays), a block of rows at a time (see ``sector_blocks``)."""
         for s, rows in self.blocks:
             w = self.workers.rows(rows)
             out = economy.month(self.p, self.state.terms_by_sector[s], w, self.draws[:, rows],
                                 economy.ARRAYS)
             economy.commit(w, out, abroad[rows])
+
+    def work_for_firms(self, abroad: np.ndarray) -> None:
+        """Every worker abroad works the month for its firm (``Worker.step``, batched),
+        into ``self.worked``, a block of rows at a time."""
+        for s, rows in self.blocks:
+            w = self.workers.rows(rows)
+            out = economy.work(self.p, self.state.terms_by_sector[s], w, self.draws[:, rows],
+                               self.firms.pressure[w.firm], economy.ARRAYS)
+            for name in economy.WORK_OUT:
+                np.copyto(self.worked[name][rows], out[name], where=abroad[rows])
+
+    def outcomes(self) -> dict:
+        """The run's outcomes so far (``metrics.outcomes``)."""
+        firms_ = self.firms if self.p["quota_payer"] == "firm" else None
+        kg = self.berry_kg_months[0] / self.berry_kg_months[1] if self.berry_kg_months[1] \
+            else float("nan")
+        return outcomes(self.workers, self.month, firms_, kg)
+
+    def _fate_draws(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """This month's uniform draws for escapes (one a worker) and for a site's
+        deportation (one a firm), when anyone may escape."""
+        if self.p["escape_rate"] == 0:
+            return None, None
+        u = self.fate_rng.random(self.workers.n + len(self.firms.reserve))
+        return u[:self.workers.n], u[self.workers.n:]
 
     def run(self) -> "QuotaModel":
         """Run to the end: all months, or until every worker has gone home."""
@@ -137,6 +198,15 @@ class QuotaModel(mesa.Model):
         self.sent_home_arrears = np.count_nonzero(w.status == economy.HOME_ARREARS)
         self.sent_home_injury = np.count_nonzero(w.status == economy.HOME_INJURY)
         self.completed = np.count_nonzero(w.status == economy.COMPLETED)
+        self.escaped = np.count_nonzero(w.status == economy.ESCAPED)
+        self.sent_home_collective = np.count_nonzero(w.status == economy.HOME_COLLECTIVE)
+        self.mean_pressure = float(self.firms.pressure[w.firm[abroad]].mean()) if n else 0.0
+        worked = self.worked
+        beyond = np.maximum(worked["hours"] - self.p["max_hours"], 0.0) * worked["days_worked"]
+        self.coerced_hours_per_day = float(beyond.sum() / days_worked) if days_worked else 0.0
+        self.team_loans_usd = float(np.maximum(w.balance, 0.0)[abroad].sum())
+        self.firm_reserve_usd = float(self.firms.reserve.sum())
+        self._count_berry_kg(self.abroad_at_start)
         self.mean_hours_per_day = float(hours_worked / days_worked) if days_worked else 0.0
         self.revenue_usd = float(paid)
         self.mean_ledger_usd = float(w.ledger[abroad].mean()) if n else 0.0
@@ -150,6 +220,17 @@ class QuotaModel(mesa.Model):
             self.quota_usd = 0.0
         # the rate of the month just lived, like every flow in this row
         self.rub_per_usd = float(self.state.rub_path[max(self.month - 1, 0)])
+
+
+    def _count_berry_kg(self, abroad: np.ndarray) -> None:
+        """This month's kilograms of berries that pay a logger's quota, counted for the
+        loggers abroad if logging has stopped (the off-season)."""
+        terms, s = self.state.terms, SECTOR_KEYS.index("logging_rfe")
+        if terms is None or terms.season[s] > 0 or not terms.berry_usd_per_kg[s]:
+            return
+        loggers = np.count_nonzero(abroad & (self.workers.sector == s))
+        self.berry_kg_months[0] += loggers * float(terms.quota_usd[s] / terms.berry_usd_per_kg[s])
+        self.berry_kg_months[1] += loggers
 
 
 def sector_blocks(counts: np.ndarray, size: int) -> list[tuple[int, slice]]:
@@ -183,8 +264,8 @@ def simulate(params: dict | None = None, seed: int | None = DEFAULT_SEED,
     ``simulate(hike=0.5, seed=3)``; the same numbers as ``quotasim run``."""
     scenario = QuotaScenario(rng=seed, **{**(params or {}), **overrides})
     model = QuotaModel(scenario, months=months, worker_agents=worker_agents).run()
-    return RunResult(outcomes(model.workers, model.month),
-                     model.datacollector.get_model_vars_dataframe(), model.workers)
+    return RunResult(model.outcomes(), model.datacollector.get_model_vars_dataframe(),
+                     model.workers)
 
 
 class RunResult(NamedTuple):

@@ -218,8 +218,8 @@ class QuotaScenario(Scenario):
         "hours/day", "A normal working day.",
         "S: 12-16 typical (US State Dept 2017; UN rapporteur 2015)", 4, 20)] = 12.0
     max_hours: Annotated[float, _p(
-        "hours/day", "The longest day a rested worker works.",
-        "S: up to 16, at the extreme 18-20 (BBC 2025)", 4, 22)] = 16.0
+        "hours/day", "The longest day a rested worker works of its own accord.",
+        "S: 12-16 h/day typical (Russian developer's official, WSJ 2025)", 4, 20)] = 16.0
     winter_days_lost: Annotated[float, _p(
         "share", "Share of construction days lost in December-February.",
         "A: no count; sweep 10-40% (FACTS)", 0, 1)] = 0.3
@@ -261,8 +261,8 @@ class QuotaScenario(Scenario):
         "S: 15-20 kg/day (Daily NK 2020)", 0, 100)] = 17.5
     berry_price_rub: Annotated[float, _p(
         "RUB/kg", "Price a picker gets for a kilogram of berries.",
-        "D: 7,000/12/150 = 3.9 USD/kg = 286 RUB at 73.65; from 200 RUB/kg, Karelia "
-        "2025 (pravda.ru)", 0, 10_000)] = 286.0
+        "S: cranberry 110-160 RUB/kg to pickers, Russia 2025 (ura.news); bilberry "
+        "3.5-5.5 BYN/kg, Belarus 2024 (BelTA): sweep it", 0, 10_000)] = 135.0
     berry_season_start: Annotated[int, _p(
         "month 1-12", "First calendar month of the berry season.",
         "A (bog bilberry ripens in late summer)", 1, 12)] = 8
@@ -274,6 +274,83 @@ class QuotaScenario(Scenario):
     odd_job_pay: Annotated[float, _p(
         "x day wage", "An odd job's pay for a day, relative to the main day wage.",
         "A", 0, 3)] = 0.5
+
+    # --- the structure: who owes the quota, who sends workers home -----------------
+    quota_payer: Annotated[str, _p(
+        "", "Who owes the state the quota: each worker out of its own pay (the v1 model), "
+        "or the dispatching firm, for every worker it holds.",
+        "S: the 2025 order went to the companies that manage the workers (HNGN/Daily NK "
+        "2025); the firm receives the host's pay (Yomiuri 2024; Asahi 2024)",
+        choices=("firm", "worker"))] = "firm"
+    enforcement: Annotated[str, _p(
+        "", "Who is sent home for arrears: whoever reaches enforcement_months of arrears "
+        "(threshold), or whom the firm would rather replace (firm).",
+        "S: the firm pays and passes the pressure on (RFA 2020); builders short of the "
+        "first-half quota sent home (Chosun Ilbo 2024); the firm's rule A",
+        choices=("firm", "threshold"))] = "firm"
+    firm_size: Annotated[int, _p(
+        "workers", "Workers a dispatching firm holds at one site (a site's workers are "
+        "split among firms of this size).",
+        "S: whole factories of 100-120 workers deported (Daily NK, Sep 2024)",
+        1, 100_000)] = 110
+    team_size: Annotated[int, _p(
+        "workers", "Workers in a work team, who cover each other's shortfalls by loans "
+        "repaid from later credit (1 = no teams).",
+        "S: workers organised in teams; they 'have to borrow from others' (RFA 2020; "
+        "Daily NK 2019); size A", 1, 1000)] = 10
+    firm_cut_share: Annotated[float, _p(
+        "share", "Share of a worker's surplus (pay less quota and food) the firm keeps; "
+        "the rest is credited to the worker's ledger.",
+        "D: host pays 2,500-2,800 CNY, the worker gets 600-1,000 (Yomiuri 2024; Asahi "
+        "2024); share of the surplus A", 0, 1)] = 0.3
+    firm_reserve_months: Annotated[float, _p(
+        "months of quota", "The firm's reserve at arrival, in months of its quota bill.",
+        "A", 0, 60)] = 1.0
+    firm_credit_months: Annotated[float, _p(
+        "months of quota", "How far below zero the firm's reserve may go (its credit); "
+        "beyond it the state is paid short.",
+        "S: the company pays if the worker cannot (RFA 2020); size A", 0, 60)] = 3.0
+    coerced_max_hours: Annotated[float, _p(
+        "hours/day", "The longest day a firm under full pressure imposes.",
+        "S: 18+ h/day (escapees, BBC 2025); up to 18-20 (UN rapporteur 2015)",
+        4, 20)] = 18.0
+    food_cut_share: Annotated[float, _p(
+        "share", "How much a firm under full pressure cuts food and lodging.",
+        "S: managers cut food to keep a USD quota (RFA 2022); size A", 0, 1)] = 0.3
+    replacement_delay_months: Annotated[int, _p(
+        "months", "Months a slot stays empty before a replacement arrives (what sending "
+        "a worker home costs the firm).", "A", 0, 60)] = 6
+    firm_review_months: Annotated[int, _p(
+        "months", "Months of record on which a firm judges a worker before it may send "
+        "it home for arrears.",
+        "S: an order to return builders short of the quota for 6 months (Chosun Ilbo, "
+        "2023-24); a full year (A), as a logger's year has six months without logging",
+        1, 60)] = 12
+    ledger_forfeit_share: Annotated[float, _p(
+        "share", "Share of its ledger a worker sent home for arrears loses.",
+        "S: officials would not release ledger savings (Daily NK, Mar 2025); share A",
+        0, 1)] = 0.5
+    escape_rate: Annotated[float, _p(
+        "1/month", "Monthly chance that a rested worker in good standing escapes "
+        "(0 = none).",
+        "D: 10-20 escapees a year reach Seoul of 15,000-30,000 in Russia (BBC/NIS 2025), "
+        "79 refugee recognitions in Russia in 2016: 3e-5 to 4e-4", 0, 0.1)] = 1e-4
+    escape_arrears_weight: Annotated[float, _p(
+        "1/month of arrears", "Rise of the escape hazard (log) per month of quota in "
+        "arrears (up to 6).", "A", 0, 5)] = 0.3
+    escape_hours_weight: Annotated[float, _p(
+        "", "Rise of the escape hazard (log) at the longest coerced day.", "A", 0, 10)] = 1.0
+    escape_goal_weight: Annotated[float, _p(
+        "", "Rise of the escape hazard (log) once the savings goal is out of reach.",
+        "A", 0, 10)] = 1.0
+    punishment_usd: Annotated[float, _p(
+        "USD/worker", "Docked from the ledger of each team member after an escape.",
+        "S: collective punishment, supervisors recalled (Daily NK 2025); size A",
+        0, 10_000)] = 300.0
+    site_deportation_prob: Annotated[float, _p(
+        "probability", "Chance that an escape gets the whole firm's site sent home.",
+        "S: whole factories deported after one worker wandered off (China 2024, Daily "
+        "NK); chance A", 0, 1)] = 0.02
 
     # --- settlement at return -------------------------------------------------------
     settlement_deduction_share: Annotated[float, _p(
@@ -293,6 +370,14 @@ TYPES: dict[str, type] = {
     name: typing.get_type_hints(QuotaScenario)[name] for name in SPECS
 }
 DEFAULTS: dict[str, Any] = {name: getattr(QuotaScenario, name) for name in SPECS}
+
+
+# The founding structure (0.1.0): each worker owes its own quota out of its own pay and
+# is sent home at a threshold of arrears; no firm in between, no teams, no escapes. With
+# these values and every other parameter as it was, the model gives 0.1.0's numbers
+# exactly (tests/baselines/v1.json).
+V1_STRUCTURE = {"quota_payer": "worker", "enforcement": "threshold", "team_size": 1,
+                "ledger_forfeit_share": 0.0, "escape_rate": 0.0}
 
 
 def check_name(name: str) -> None:
@@ -367,6 +452,18 @@ def validate(params: dict[str, Any]) -> dict[str, Any]:
         )
     if merged["max_hours"] < merged["normal_hours"]:
         raise ScenarioError("max_hours must be at least normal_hours")
+    if merged["coerced_max_hours"] < merged["max_hours"]:
+        raise ScenarioError("coerced_max_hours must be at least max_hours")
+    if merged["quota_payer"] == "worker":
+        firm_only = {"enforcement": merged["enforcement"] == "firm",
+                     "team_size": merged["team_size"] > 1,
+                     "escape_rate": merged["escape_rate"] > 0,
+                     "ledger_forfeit_share": merged["ledger_forfeit_share"] > 0}
+        if any(firm_only.values()):
+            names = ", ".join(k for k, v in firm_only.items() if v)
+            raise ScenarioError(f"quota_payer = worker is the founding structure, with no "
+                                f"firm's rules: set {names} as in V1_STRUCTURE, or "
+                                f"quota_payer = firm")
     if merged["entry_debt_max_usd"] < merged["entry_debt_min_usd"]:
         raise ScenarioError("entry_debt_max_usd must be at least entry_debt_min_usd")
     if merged["contract_spread_months"] >= merged["contract_months"]:

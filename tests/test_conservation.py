@@ -32,10 +32,30 @@ scenarios = st.fixed_dictionaries({
 })
 
 
+V1 = {"quota_payer": "worker", "enforcement": "threshold", "team_size": 1,
+      "ledger_forfeit_share": 0.0, "escape_rate": 0.0}
+firm_structures = st.fixed_dictionaries({
+    "quota_payer": st.just("firm"),
+    "enforcement": st.sampled_from(["firm", "threshold"]),
+    "firm_size": st.integers(1, 40),
+    "team_size": st.integers(1, 8),
+    "firm_cut_share": st.floats(0, 1),
+    "firm_reserve_months": st.floats(0, 3),
+    "firm_credit_months": st.floats(0, 3),
+    "food_cut_share": st.floats(0, 1),
+    "firm_review_months": st.integers(1, 12),
+    "ledger_forfeit_share": st.floats(0, 1),
+    "escape_rate": st.sampled_from([0.0, 0.001, 0.05]),
+    "punishment_usd": st.floats(0, 2000),
+    "site_deportation_prob": st.floats(0, 1),
+})
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(params=scenarios, seed=st.integers(0, 2**32 - 1))
-def test_money_is_conserved_every_month(params, seed):
-    model = QuotaModel(make_scenario(params, seed=seed), months=24, worker_agents=False)
+def test_money_is_conserved_every_month_when_each_worker_pays(params, seed):
+    model = QuotaModel(make_scenario({**params, **V1}, seed=seed), months=24,
+                       worker_agents=False)
     w = model.workers
     while model.running:
         before = {k: getattr(w, k).copy() for k in
@@ -67,6 +87,50 @@ def test_money_is_conserved_every_month(params, seed):
     np.testing.assert_allclose(series["revenue_usd"].sum(), w.quota_paid.sum(), rtol=1e-9)
 
 
+TRACKED = ("ledger", "arrears", "balance", "team_transfer", "gross", "quota_due", "quota_paid",
+           "living", "margin", "payout", "status")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(params=scenarios, structure=firm_structures, seed=st.integers(0, 2**32 - 1))
+def test_money_is_conserved_for_every_worker_team_and_firm_under_a_firm(params, structure,
+                                                                        seed):
+    model = QuotaModel(make_scenario({**params, **structure}, seed=seed), months=24,
+                       worker_agents=False)
+    w, f, seg = model.workers, model.firms, model.segments
+    while model.running:
+        before = {k: getattr(w, k).copy() for k in TRACKED}
+        reserve, paid_before = f.reserve.copy(), f.quota_paid.copy()
+        abroad = before["status"] == economy.ABROAD
+        model.step()
+        d = {k: getattr(w, k) - before[k] for k in TRACKED if k != "status"}
+        # a worker: what it is owed (ledger) less what it owes (arrears to the firm,
+        # loans from its team) moves by its pay, less quota, food and the firm's cut
+        equity = d["ledger"] - d["arrears"] - d["balance"] + d["team_transfer"]
+        np.testing.assert_allclose(equity, d["gross"] - d["quota_due"] - d["living"]
+                                   - d["margin"], rtol=1e-9, atol=1e-6)
+        assert (w.arrears >= -1e-9).all() and (d["quota_paid"] <= d["quota_due"] + 1e-9).all()
+        assert (d["gross"][~abroad] == 0).all() and (d["ledger"][~abroad] == 0).all()
+        # a team: loans between team mates add up to nothing
+        stays = w.status == economy.ABROAD
+        np.testing.assert_allclose(np.add.reduceat(np.where(stays, w.balance, 0.0),
+                                                   seg.team_starts), 0.0, atol=1e-6)
+        # a firm: cash moves by the host's pay, less food, the quota it paid, payouts
+        left = abroad & ~stays
+        firm = seg.firm_totals
+        paid = f.quota_paid - paid_before
+        np.testing.assert_allclose(
+            f.reserve - reserve,
+            firm(d["gross"]) - firm(d["living"]) - paid - firm(np.where(left, w.payout, 0.0)),
+            rtol=1e-9, atol=1e-6)
+        np.testing.assert_allclose(paid, firm(d["quota_paid"]), rtol=1e-9, atol=1e-6)
+        assert (f.pressure >= 0).all() and (f.pressure <= 1).all()
+    # the state booked what the firms paid
+    np.testing.assert_allclose(model.state.revenue_total, f.quota_paid.sum(), rtol=1e-9,
+                               atol=1e-6)
+    assert (w.payout >= 0).all() and (w.payout[w.status == economy.ESCAPED] == 0).all()
+
+
 @settings(max_examples=30, deadline=None)
 @given(ledger=st.floats(-1e5, 1e6), share=st.floats(0, 0.95), fare=st.floats(0, 5000))
 def test_settlement_pays_out_ledger_less_deductions_never_below_zero(ledger, share, fare):
@@ -77,7 +141,7 @@ def test_settlement_pays_out_ledger_less_deductions_never_below_zero(ledger, sha
 
 
 def test_returned_workers_are_paid_their_settled_ledger():
-    model = QuotaModel(make_scenario({"n_workers": 500, "hike": 1.0}, seed=4),
+    model = QuotaModel(make_scenario({"n_workers": 500, "hike": 1.0, **V1}, seed=4),
                        worker_agents=False).run()
     w = model.workers
     assert (w.status != economy.ABROAD).all()
