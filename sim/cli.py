@@ -31,7 +31,8 @@ class Parser(argparse.ArgumentParser):
     """argparse, with its errors in one line."""
 
     def error(self, message):
-        raise ScenarioError(f"{self.prog}: {message}")
+        command = self.prog.partition(" ")[2]  # "quotasim run" -> "run"
+        raise ScenarioError(f"{command}: {message}" if command else message)
 
 
 def whole(text: str) -> int:
@@ -56,10 +57,17 @@ def cmd_run(args) -> int:
         check_months(args.months)
     result = simulate(params, seed=args.seed, months=args.months).outcomes
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(json.dumps(without_nan(result), indent=2))
     else:
         print(format_outcomes(result, f"{args.scenario}, seed {args.seed}"))
     return 0
+
+
+def without_nan(value):
+    """Outcomes over nobody (NaN) as JSON's null."""
+    if isinstance(value, dict):
+        return {k: without_nan(v) for k, v in value.items()}
+    return None if isinstance(value, float) and value != value else value
 
 
 def format_outcomes(result: dict, title: str) -> str:
@@ -79,6 +87,8 @@ def format_outcomes(result: dict, title: str) -> str:
 def _fmt(x) -> str:
     if isinstance(x, int):
         return f"{x:,}"
+    if x != x:
+        return "-"  # over nobody
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3f}"
 
 

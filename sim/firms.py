@@ -7,7 +7,7 @@ this order (coercion and effort are complements: Acemoglu and Wolitzky 2011):
 
 1. longer hours, up to a cap that its pressure raises, and cheaper food (in
    ``economy.work``, from last month's pressure);
-2. the team: a member's surplus covers another's shortfall as a loan, repaid from
+2. the team: members' savings cover another's shortfall as a loan, repaid from its
    later surplus before anything reaches its ledger (``pool_teams``);
 3. a smaller credit: the firm keeps a share of each surplus, more under pressure;
 4. its reserve, then its credit, covers what is left, booked as the worker's arrears
@@ -41,7 +41,7 @@ class Firms:
 
     sector: np.ndarray
     reserve: np.ndarray  # cash, USD; below zero it is drawing on its credit
-    pressure: np.ndarray  # 0 .. 1: how much of its credit it used, as of last month
+    pressure: np.ndarray  # 0 .. 1: how much of its quota bill it covered, last month
     start_reserve: np.ndarray  # at arrival, for its result over the run
     # totals over the run
     quota_due: np.ndarray
@@ -101,10 +101,10 @@ def settle(p: dict, w: economy.Workers, m: dict, abroad: np.ndarray, f: Firms, s
            u_escape: np.ndarray | None, u_site: np.ndarray | None) -> None:
     """The firm's side of the month for the rows of whole firms: ``m`` holds what each
     worker did (``economy.work``; zero for those not abroad). Updates ``w`` and ``f``."""
-    pool = pool_teams(w, m, seg)
+    pool = pool_teams(w, m, abroad, seg)
     pressure = seg.by_row(f.pressure)
     cut = p["firm_cut_share"] + (1 - p["firm_cut_share"]) * pressure
-    kept = m["surplus"] - pool["lend"]
+    kept = m["surplus"]
     credited = (1 - cut) * kept + pool["receive"]
     covered = m["shortfall"] - pool["borrow"]
     paid_share = pay_state(p, m, f, seg, covered)
@@ -114,7 +114,7 @@ def settle(p: dict, w: economy.Workers, m: dict, abroad: np.ndarray, f: Firms, s
          quota_paid=m["quota_due"] * seg.by_row(paid_share), living=m["living"],
          credited=credited, margin=cut * kept, hours_worked=m["hours_worked"],
          days_worked=m["days_worked"], months_abroad=n, net_total=m["net"])
-    _set(w, abroad, ledger=w.ledger + credited,
+    _set(w, abroad, ledger=w.ledger + credited - pool["lend"],
          arrears=w.arrears + covered - m["repay_arrears"],
          balance=pool["balance"], fatigue=m["fatigue"], hours=m["hours"],
          months_left=w.months_left - 1)
@@ -124,17 +124,19 @@ def settle(p: dict, w: economy.Workers, m: dict, abroad: np.ndarray, f: Firms, s
     leave(p, w, abroad, f, seg)
 
 
-def pool_teams(w: economy.Workers, m: dict, seg: Segments) -> dict:
+def pool_teams(w: economy.Workers, m: dict, abroad: np.ndarray, seg: Segments) -> dict:
     """2. Within each team: what members repaid goes to those who lent, in proportion to
-    what each is owed; then this month's surpluses cover this month's shortfalls, as
-    loans. A team's balances add up to zero."""
+    what each is owed; then the savings (ledgers) of those not short this month cover
+    the shortfalls of those who are, as loans, in proportion to what each has and
+    needs. A team's balances add up to zero."""
     owed = np.maximum(-w.balance, 0.0)
     repaid, claims = seg.team_sum(m["repay_team"]), seg.team_sum(owed)
     receive = np.where(claims > 0, owed * (repaid / np.where(claims > 0, claims, 1.0)), 0.0)
-    spare, short = seg.team_sum(m["surplus"]), seg.team_sum(m["shortfall"])
+    savings = np.where(abroad & (m["shortfall"] == 0), np.maximum(w.ledger, 0.0), 0.0)
+    spare, short = seg.team_sum(savings), seg.team_sum(m["shortfall"])
     lent = np.minimum(spare, short)
     borrow = np.where(short > 0, m["shortfall"] * (lent / np.where(short > 0, short, 1.0)), 0.0)
-    lend = np.where(spare > 0, m["surplus"] * (lent / np.where(spare > 0, spare, 1.0)), 0.0)
+    lend = np.where(spare > 0, savings * (lent / np.where(spare > 0, spare, 1.0)), 0.0)
     balance = w.balance - m["repay_team"] + receive + borrow - lend
     return {"receive": receive, "borrow": borrow, "lend": lend, "balance": balance}
 
@@ -142,7 +144,8 @@ def pool_teams(w: economy.Workers, m: dict, seg: Segments) -> dict:
 def pay_state(p: dict, m: dict, f: Firms, seg: Segments, covered: np.ndarray) -> np.ndarray:
     """4. The firm's cash: the host's pay in, food and the state's quota out, drawing on
     its credit (``firm_credit_months`` of its quota bill) before it pays the state
-    short. Returns the share of its quota each firm paid; sets next month's pressure."""
+    short. Returns the share of its quota each firm paid; sets next month's pressure
+    from the shortfalls it covered."""
     inflow, food = seg.firm_totals(m["gross"]), seg.firm_totals(m["living"])
     due = seg.firm_totals(m["quota_due"])
     credit = p["firm_credit_months"] * due
@@ -150,10 +153,12 @@ def pay_state(p: dict, m: dict, f: Firms, seg: Segments, covered: np.ndarray) ->
     f.reserve += inflow - food - paid
     f.quota_due += due
     f.quota_paid += paid
-    f.covered += seg.firm_totals(covered)
-    used = np.where(credit > 0, -f.reserve / np.where(credit > 0, credit, 1.0),
-                    np.where(f.reserve < 0, 1.0, 0.0))
-    f.pressure[:] = np.clip(used, 0.0, 1.0)
+    short = seg.firm_totals(covered)
+    f.covered += short
+    # pressure: the share of its quota bill the firm had to cover for workers short of
+    # it, against the share at which it is at its harshest
+    full = p["full_pressure_shortfall"] * due
+    f.pressure[:] = np.clip(short / np.where(full > 0, full, 1.0), 0.0, 1.0)
     return np.where(due > 0, paid / np.where(due > 0, due, 1.0), 0.0)
 
 

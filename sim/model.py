@@ -32,7 +32,7 @@ SERIES = {
     "rub_per_usd": "roubles per US dollar this month",
     "escaped": "workers escaped so far",
     "sent_home_collective": "workers sent home with their whole site after an escape, so far",
-    "mean_pressure": "mean pressure on the firms (0-1, share of credit used), over workers abroad",
+    "mean_pressure": "mean pressure on the firms (0-1), over workers abroad",
     "coerced_hours_per_day": "hours a day beyond max_hours, over the days worked this month",
     "team_loans_usd": "loans outstanding between team mates, USD",
     "firm_reserve_usd": "the firms' cash (below zero: drawing on credit), USD",

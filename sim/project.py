@@ -6,6 +6,8 @@ from pathlib import Path
 from sim.paths import Layout, shipped_experiments
 from sim.store import StoreError, make_folder, write_atomic
 
+GITIGNORE = "results/data/*/chunks/\nresults/data/*/.lock\nresults/data/*/runlog.jsonl\n"
+
 
 def init(folder: Path) -> Path:
     """Copy the shipped experiments and figure scripts into ``folder/experiments``.
@@ -24,6 +26,9 @@ def init(folder: Path) -> Path:
         data = path.read_bytes()
         write_atomic(target, lambda p, d=data: p.write_bytes(d))
     make_folder(layout.results)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():  # what a sweep keeps for itself, not for version control
+        write_atomic(ignore, lambda p: p.write_text(GITIGNORE))
     return folder
 
 

@@ -62,7 +62,6 @@ def reproduce(layout: Layout = Layout(), *, only: set[str] | None = None,
         if is_current(exp, folder):
             log(f"{exp.name}: data are current")
             continue
-        log(f"{exp.name}: running {len(exp.runs)} runs")
         result = run_experiment(exp, executor=executor, jobs=jobs, out=folder, log=log)
         if result.failed:
             raise RunsFailed(f"{exp.name}: {result.failed} of {len(exp.runs)} runs failed; "

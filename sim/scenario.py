@@ -310,6 +310,10 @@ class QuotaScenario(Scenario):
         "months of quota", "How far below zero the firm's reserve may go (its credit); "
         "beyond it the state is paid short.",
         "S: the company pays if the worker cannot (RFA 2020); size A", 0, 60)] = 3.0
+    full_pressure_shortfall: Annotated[float, _p(
+        "share", "Share of its quota bill a firm covers for workers short of it at which "
+        "it presses hardest (longest days, least food, least credit).",
+        "A", 0.01, 1)] = 0.2
     coerced_max_hours: Annotated[float, _p(
         "hours/day", "The longest day a firm under full pressure imposes.",
         "S: 18+ h/day (escapees, BBC 2025); up to 18-20 (UN rapporteur 2015)",

@@ -7,12 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import json
+
 from sim import economy
 from sim.agents import Worker
 from sim import model as model_module
-from sim.metrics import outcomes
 from sim.model import QuotaModel
-from sim.scenario import make_scenario
+from sim.scenario import V1_STRUCTURE, make_scenario
 from sim.sectors import SECTOR_KEYS
 
 from conftest import preset
@@ -22,22 +23,46 @@ EVEN_SECTORS = {f"share_{key}": 0.25 for key in SECTOR_KEYS}
 # each scenario names what it must exercise, checked on the run so the comparison is
 # never vacuous
 SCENARIOS = {
-    "russia_hike_berries_and_odd_jobs": (
-        preset("russia-2021", n_workers=400), ("berries", "odd_jobs")),
-    "doubled_quota_levy_rouble_shock": (
+    # the founding structure: each worker pays its own quota
+    "v1_russia_hike_berries_and_odd_jobs": (
+        preset("russia-2021", n_workers=400, **V1_STRUCTURE), ("berries", "odd_jobs")),
+    "v1_doubled_quota_levy_rouble_shock": (
         preset("sakhalin-dalian-2025", n_workers=400, levy_usd=300.0, levy_month=8,
-               fx_path="shock", fx_shock_month=7),
+               fx_path="shock", fx_shock_month=7, **V1_STRUCTURE),
         ("arrears",)),
-    "injuries": (
+    "v1_injuries": (
         preset("russia-2021", n_workers=400, injury_rate_base=0.05, injury_rate_fatigue=0.3,
-               serious_injury_share=0.3),
+               serious_injury_share=0.3, **V1_STRUCTURE),
         ("injury",)),
-    "random_rouble_ratchet_four_sectors": (
+    "v1_random_rouble_ratchet_four_sectors": (
         {**EVEN_SECTORS, "n_workers": 401, "hike": 0.6, "ratchet_per_year": 0.2,
-         "fx_path": "random", "fx_volatility": 0.1, "enforcement_months": 1.0},
+         "fx_path": "random", "fx_volatility": 0.1, "enforcement_months": 1.0,
+         **V1_STRUCTURE},
         ("arrears", "berries", "odd_jobs")),
-    "no_side_work": (
-        preset("russia-2021", n_workers=300, side_work=False, hike=1.0), ("arrears",)),
+    "v1_no_side_work": (
+        preset("russia-2021", n_workers=300, side_work=False, hike=1.0, **V1_STRUCTURE),
+        ("arrears",)),
+    # the dispatching firm, with teams, escapes and punishment
+    "firm_russia_teams_loans": (
+        preset("russia-2021", n_workers=400, team_size=8, firm_size=60),
+        ("berries", "odd_jobs", "arrears", "loans")),
+    "firm_doubled_escapes_deportation": (
+        preset("sakhalin-dalian-2025", n_workers=400, escape_rate=0.01,
+               site_deportation_prob=0.3, firm_size=50, team_size=5),
+        ("escape", "collective", "arrears")),
+    "firm_pressure_credit_shortfall": (
+        preset("sakhalin-dalian-2025", n_workers=300, hike=2.0, firm_credit_months=0.5,
+               firm_reserve_months=0.0, firm_size=40),
+        ("pressure", "shortfall")),
+    "firm_threshold_rouble_random_four_sectors": (
+        {**EVEN_SECTORS, "n_workers": 401, "hike": 0.6, "enforcement": "threshold",
+         "enforcement_months": 1.0, "fx_path": "random", "fx_volatility": 0.1,
+         "team_size": 3, "firm_size": 33},
+        ("arrears", "berries", "odd_jobs", "loans")),
+    "firm_injuries_no_teams": (
+        preset("russia-2021", n_workers=300, team_size=1, injury_rate_base=0.05,
+               serious_injury_share=0.3, escape_rate=0.02),
+        ("injury", "escape")),
 }
 
 
@@ -53,7 +78,10 @@ def assert_same_run(a: QuotaModel, b: QuotaModel):
     for f in fields(economy.Workers):
         np.testing.assert_array_equal(getattr(a.workers, f.name), getattr(b.workers, f.name),
                                       err_msg=f.name, strict=True)
-    assert outcomes(a.workers, a.month) == outcomes(b.workers, b.month)
+    for f in fields(a.firms):
+        np.testing.assert_array_equal(getattr(a.firms, f.name), getattr(b.firms, f.name),
+                                      err_msg=f.name, strict=True)
+    assert json.dumps(a.outcomes()) == json.dumps(b.outcomes())  # NaN-safe: the same text
     pd.testing.assert_frame_equal(a.datacollector.get_model_vars_dataframe(),
                                   b.datacollector.get_model_vars_dataframe(), check_exact=True)
     assert a.state.revenue_total == b.state.revenue_total
@@ -67,6 +95,12 @@ def assert_exercises(model: QuotaModel, features):
         "odd_jobs": (w.side[~logging] > 0).any(),
         "arrears": (w.status == economy.HOME_ARREARS).any(),
         "injury": (w.status == economy.HOME_INJURY).any(),
+        "escape": (w.status == economy.ESCAPED).any(),
+        "collective": (w.status == economy.HOME_COLLECTIVE).any(),
+        "loans": (w.team_transfer != 0).any() or (w.balance != 0).any()
+        or model.datacollector.get_model_vars_dataframe()["team_loans_usd"].gt(0).any(),
+        "pressure": (model.datacollector.get_model_vars_dataframe()["mean_pressure"] > 0).any(),
+        "shortfall": model.outcomes()["quota_shortfall_share"] > 0,
     }
     assert all(checks[f] for f in features), {f: checks[f] for f in features}
 
@@ -87,7 +121,7 @@ def test_agents_and_batched_give_identical_runs(name, small_blocks):
 
 
 def test_agents_run_in_a_shuffled_order_that_does_not_matter(monkeypatch):
-    params = SCENARIOS["random_rouble_ratchet_four_sectors"][0]
+    params = SCENARIOS["firm_threshold_rouble_random_four_sectors"][0]
     order = []
     step = Worker.step
 
@@ -117,7 +151,7 @@ def test_identical_across_the_real_block_size():
     params = {"share_construction_rfe": 0.7, "share_construction_sakhalin": 0.1,
               "share_logging_rfe": 0.1, "share_seafood_dalian": 0.1,
               "n_workers": model_module.BLOCK_ROWS * 3 // 2, "hike": 0.8,
-              "injury_rate_base": 0.02, "fx_path": "random"}
+              "injury_rate_base": 0.02, "fx_path": "random", "escape_rate": 0.01}
     batched = run(params, "batched", seed=8)
     assert any(rows.stop - rows.start == model_module.BLOCK_ROWS for _, rows in batched.blocks)
     assert_same_run(run(params, "agents", seed=8), batched)

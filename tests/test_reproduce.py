@@ -64,7 +64,7 @@ def test_a_changed_spec_is_run_again(layout):
     spec.write_text(spec.read_text().replace("hike = [0.0, 1.0]", "hike = [0.0, 0.5]"))
     messages = []
     reproduce(layout, executor="serial", log=messages.append)
-    assert "tiny: running 8 runs" in messages
+    assert "tiny: 4 design points x 2 replicates = 8 runs" in messages
 
 
 def test_check_passes_on_reproduced_tables_and_names_an_altered_one(layout, capsys):
@@ -99,7 +99,7 @@ def test_a_preset_edit_makes_the_data_stale(layout):
     preset.write_text('[params]\nrub_per_usd = 90.0\n')
     messages = []
     reproduce(layout, executor="serial", log=messages.append)
-    assert "tiny: running 4 runs" in messages
+    assert "tiny: 2 design points x 2 replicates = 4 runs" in messages
 
 
 def test_the_model_fingerprint_ignores_comments_and_docstrings_but_not_code(tmp_path):
