@@ -1,19 +1,21 @@
-"""The seed reports' facts, as tests on the presets (FACTS.md)."""
+"""The seed reports' facts, as tests on the presets (docs/FACTS.md), under the default
+structure (the dispatching firm) and, where the fact was first written for it, the
+founding one (each worker pays its own quota)."""
 
 import numpy as np
 import pytest
 
 from sim import economy
-from sim.metrics import berry_kg_to_cover_quota, days_needed_share
+from sim.metrics import days_needed_share
 from sim.model import simulate
-from sim.scenario import validate
+from sim.scenario import V1_STRUCTURE, validate
 
 from conftest import preset, run_model, sector_rows
 
 
 def test_loggers_without_side_work_cannot_pay_the_2021_forestry_quota():
     """Daily NK 2021: workers who cannot pay must return; loggers need the berries."""
-    model = run_model(preset("russia-2021", n_workers=2000, side_work=False))
+    model = run_model(preset("russia-2021", n_workers=2000, side_work=False, **V1_STRUCTURE))
     loggers = sector_rows(model, "logging_rfe")
     w = model.workers
     sent_home = loggers & (w.status == economy.HOME_ARREARS)
@@ -22,18 +24,24 @@ def test_loggers_without_side_work_cannot_pay_the_2021_forestry_quota():
     last_month = w.months_abroad[sent_home].astype(int) - 1
     calendar = np.array([model.calendar_month(m) for m in last_month])
     assert np.isin(calendar, [5, 6, 7, 8, 9, 10]).all()
+    # under a firm too, though the firm judges them on a year's record
+    firm = simulate(preset("russia-2021", n_workers=2000, side_work=False), seed=1).outcomes
+    assert firm["by_sector"]["logging_rfe"]["share_sent_home_arrears"] > 0.5
 
 
-def test_with_berries_most_loggers_pay_the_2021_quota():
-    model = run_model(preset("russia-2021", n_workers=2000))
-    loggers = sector_rows(model, "logging_rfe")
-    assert (model.workers.status[loggers] == economy.HOME_ARREARS).mean() < 0.1
-
-
-def test_berry_kilograms_that_cover_the_forestry_quota_are_near_150_a_month():
-    """Daily NK 2021: loggers must harvest 150 kg or more a month to cover contributions."""
-    kg = berry_kg_to_cover_quota(validate(preset("russia-2021")))
-    assert kg == pytest.approx(150, rel=0.05)
+def test_berries_at_the_price_the_report_implies_keep_most_loggers_and_weigh_150_kg():
+    """Daily NK 2021: loggers must harvest 150 kg or more a month to cover contributions.
+    The model reports the kilograms that pay a month of the quota in force; at the price
+    that statement implies (286 RUB/kg) they come out at 150 and most loggers pay; at the
+    prices pickers are reported to get (110-160 RUB/kg) it takes about twice as much."""
+    implied = simulate(preset("russia-2021", n_workers=2000, berry_price_rub=286.0),
+                       seed=1).outcomes["by_sector"]["logging_rfe"]
+    assert implied["berry_kg_needed_per_month"] == pytest.approx(150, rel=0.05)
+    assert implied["share_sent_home_arrears"] < 0.25
+    proxy = simulate(preset("russia-2021", n_workers=2000), seed=1).outcomes
+    assert proxy["by_sector"]["logging_rfe"]["berry_kg_needed_per_month"] > 250
+    assert proxy["by_sector"]["logging_rfe"]["share_sent_home_arrears"] > \
+        implied["share_sent_home_arrears"]
 
 
 def test_construction_at_10000_usd_a_year_takes_nearly_every_available_day():
