@@ -13,6 +13,7 @@ import signal
 import sys
 import threading
 import time
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import sim
@@ -147,6 +148,8 @@ def cmd_sweep(args) -> int:
     from sim.runner import run_experiment
 
     exp = load_experiment(args.spec)
+    if args.out is not None and not args.out.strip():
+        raise ScenarioError("--out names no folder")
     executor = make_executor(args.executor, args.jobs, args.scheduler)
     out = Path(args.out) if args.out else Layout().data(exp.name)
     result = run_experiment(exp, executor=executor, out=out, fresh=args.fresh,
@@ -336,6 +339,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except RunsFailed as e:
         print(f"quotasim: {e}", file=sys.stderr)
+        return 1
+    except BrokenProcessPool:
+        print("quotasim: a worker process died (out of memory?); the finished runs are kept: "
+              "the same command resumes", file=sys.stderr)
         return 1
     except BrokenPipeError:
         # the reader went away (e.g. `quotasim run | head -3`): say so once, quietly exit

@@ -72,7 +72,8 @@ class Experiment:
     varied: list[str]  # names that differ between design points, "preset" included
     points: list[dict]  # the varied values of each design point
     runs: list[Run]
-    seeds: list[int]  # the replicate seeds (one set for every point, unless no CRN)
+    seeds: list[int]  # the replicate seeds, shared by every point (empty without CRN:
+    # each run's seed is then in the runs table)
     sample: dict | None  # method, n, names and bounds of a sampled design
     tables: tuple[str, ...]  # tables written besides "runs"
 
@@ -146,19 +147,25 @@ def experiment_from_dict(doc: dict, *, name: str = "experiment", text: str = "")
     versions = provenance.result_versions()
     fingerprint = provenance.model_fingerprint()
     presets = {}  # each preset read once
-    runs = []
+    runs, seen = [], {}
     for i, point in enumerate(points):
-        params = dict(base)
+        # a varied preset replaces the base: nothing of one preset leaks into another
         if "preset" in point:
             if point["preset"] not in presets:
                 presets[point["preset"]] = _preset_params(point["preset"])
-            params.update(presets[point["preset"]])
+            params = dict(presets[point["preset"]])
+        else:
+            params = dict(base)
         params.update(fixed)
         params.update({k: v for k, v in point.items() if k != "preset"})
         try:
             resolved = QuotaScenario(**params).params
         except ScenarioError as e:
             raise ScenarioError(f"design point {_describe(point)}: {e}") from None
+        same = seen.setdefault(json.dumps(sorted(resolved.items()), default=str), i)
+        if same != i:
+            raise ScenarioError(f"design points {_describe(points[same])} and "
+                                f"{_describe(point)} run the same parameters")
         point_seeds = seeds if crn else spawn_seeds(root_seed, replicates, point=i)
         for r, seed in enumerate(point_seeds):
             run_id = run_identity(fingerprint, versions, resolved, seed, months)
@@ -166,7 +173,8 @@ def experiment_from_dict(doc: dict, *, name: str = "experiment", text: str = "")
     return Experiment(
         name=name, description=description, text=text, months=months,
         replicates=replicates, root_seed=root_seed, varied=[*grid, *sampled], points=points,
-        runs=runs, seeds=seeds, sample=sample, tables=tuple(t for t in TABLES if t in tables),
+        runs=runs, seeds=seeds if crn else [], sample=sample,
+        tables=tuple(t for t in TABLES if t in tables),
     )
 
 
@@ -208,10 +216,11 @@ def _grid_values(name: str, spec) -> list:
         if step <= 0 or stop < start:
             raise ScenarioError(f"vary.{name}: empty range (start={start}, stop={stop}, "
                                 f"step={step}); it needs step > 0 and stop >= start")
-        count = math.floor((stop - start) / step + 1e-9) + 1
-        if count > MAX_GRID_VALUES:
-            raise ScenarioError(f"vary.{name}: {count:,} values is more than "
-                                f"{MAX_GRID_VALUES:,}; use a larger step")
+        span = (stop - start) / step
+        if not math.isfinite(span) or span + 1 > MAX_GRID_VALUES:
+            raise ScenarioError(f"vary.{name}: more than {MAX_GRID_VALUES:,} values; use a "
+                                f"larger step")
+        count = math.floor(span + 1e-9) + 1
         # round away the float noise of start + i * step so that 0.3 is 0.3
         values = [round(start + i * step, 12) for i in range(count)]
     else:
@@ -241,6 +250,9 @@ def _check_sample(spec: dict) -> dict:
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_SAMPLE:
         raise ScenarioError(f"sample.n must be a whole number from 1 to {MAX_SAMPLE:,}, "
                             f"not {n!r}")
+    if method in ("sobol", "saltelli") and n & (n - 1):
+        raise ScenarioError(f"sample.n must be a power of 2 for method {method!r} (its "
+                            f"balance properties need it), not {n}")
     bounds = spec.get("bounds")
     if bounds is not None and not isinstance(bounds, dict):
         raise ScenarioError("[sample.bounds] must be a table of NAME = [low, high]")

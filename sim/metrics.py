@@ -36,6 +36,11 @@ OUTCOMES = {
 }
 
 
+# outcomes that are shares of a whole, in [0, 1]
+SHARE_OUTCOMES = {name for name in OUTCOMES
+                  if name.startswith("share_") or name == "quota_shortfall_share"}
+
+
 def outcomes(w: Workers, months_run: int, firms: Firms | None = None,
              berry_kg: float = math.nan) -> dict:
     """The run's outcomes, overall and in ``by_sector`` for each sector present.

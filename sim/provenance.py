@@ -21,11 +21,12 @@ from pathlib import Path
 import sim
 
 HERE = Path(__file__).resolve().parent
-# the modules whose code computes a run's numbers (the rules, the agents, the schedule,
-# the outcomes) and records them; the command line, the store, the figures and the
-# parameter documentation do not change a number
-MODEL_MODULES = ("economy.py", "agents.py", "model.py", "sectors.py", "metrics.py",
-                 "record.py")
+# the modules whose code computes a run's numbers (the rules, the agents and firms, the
+# schedule, the outcomes), records them, and summarises them; the command line, the
+# store, the figures and the parameter documentation do not change a number (a test
+# checks that every module the model imports is here)
+MODEL_MODULES = ("economy.py", "firms.py", "agents.py", "model.py", "sectors.py",
+                 "metrics.py", "record.py", "summary.py")
 # packages whose version can change a run's numbers (random streams, floating point)
 RESULT_PACKAGES = ("numpy", "scipy", "mesa")
 # packages recorded beside every result

@@ -23,7 +23,13 @@ from sim.scenario import RunsFailed, ScenarioError, param_table
 
 def experiments(layout: Layout, only: set[str] | None = None) -> list[Experiment]:
     """Every experiment (or those named in ``only``), checked before anything runs."""
-    found = [load_experiment(p) for p in sorted(layout.experiments.glob("*.toml"))]
+    paths = sorted(layout.experiments.glob("*.toml"))
+    found = [load_experiment(p) for p in paths]
+    names = [e.name for e in found]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ScenarioError(f"two experiments in {layout.experiments}/ are named "
+                            f"{', '.join(twice)}: their results would share a folder")
     if not found:
         raise ScenarioError(f"no experiments (*.toml) in {layout.experiments.resolve()}/: "
                             "run quotasim reproduce from a project folder (quotasim init "
@@ -89,13 +95,13 @@ def check(layout: Layout = Layout(), *, only: set[str] | None = None,
     """Re-run every experiment in memory and compare its tables with the stored ones,
     value for value. Returns the first difference, or None."""
     for exp in experiments(layout, only):
+        folder = layout.data(exp.name)
+        if not (folder / "provenance.json").exists():
+            return f"{folder} holds no results"
         log(f"{exp.name}: re-running {len(exp.runs)} runs")
         fresh = run_experiment(exp, executor=executor, jobs=jobs)
         if fresh.failed:
             return f"{exp.name}: {fresh.failed} runs failed when re-run"
-        folder = layout.data(exp.name)
-        if not (folder / "provenance.json").exists():
-            return f"{folder} holds no results"
         stored = load_results(folder)
         for name in TABLES:
             difference = first_difference(f"{folder / name}.parquet", getattr(stored, name),

@@ -9,7 +9,7 @@ A folder of results holds:
 - ``monthly.parquet`` and ``take_home.parquet`` when the experiment records them;
 - ``provenance.json``: the spec, seeds, design, code and package versions (the same
   record, less the design points, is in every Parquet file's metadata, ``quotasim``);
-- ``failed_runs.csv`` instead of the tables when some runs failed.
+- ``failed_runs.csv`` instead of the tables (and the provenance) when some runs failed.
 
 ``load_results(folder)`` reads it back as an ``ExperimentResult``.
 """
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.experiment import Experiment
@@ -92,12 +93,20 @@ def save(result: ExperimentResult, folder: Path) -> None:
     meta = {PROVENANCE_KEY: json.dumps(compact, sort_keys=True)}
     failed_csv = folder / "failed_runs.csv"
     if result.failed:
+        # no table stands for a design that did not finish: the runs stay in the store
+        for path in [*(folder / f"{name}.parquet" for name in TABLES),
+                     folder / "summary.csv", folder / "provenance.json"]:
+            path.unlink(missing_ok=True)
         write_atomic(failed_csv, lambda p: result.failures.to_csv(p, index=False))
         return
     for name in TABLES:
         table = getattr(result, name)
         if table is not None:
             write_parquet(folder / f"{name}.parquet", table, meta)
+        else:  # a table an earlier design recorded and this one does not
+            (folder / f"{name}.parquet").unlink(missing_ok=True)
+    if result.summary is None:
+        (folder / "summary.csv").unlink(missing_ok=True)
     if result.summary is not None:
         write_atomic(folder / "summary.csv",
                      lambda p: result.summary.to_csv(p, index=False, float_format="%.10g"))
@@ -120,5 +129,9 @@ def load_results(folder: str | Path) -> ExperimentResult:
     tables = {}
     for name in TABLES:
         file = folder / f"{name}.parquet"
-        tables[name] = pq.read_table(file).to_pandas() if file.exists() else None
+        try:
+            tables[name] = pq.read_table(file).to_pandas() if file.exists() else None
+        except (OSError, pa.ArrowException) as e:
+            raise ScenarioError(f"{file} is damaged ({str(e).splitlines()[0][:80]}); run "
+                                f"the experiment again") from None
     return ExperimentResult(**tables, provenance=provenance)

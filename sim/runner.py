@@ -21,7 +21,7 @@ from sim.experiment import Experiment, Run
 from sim.record import run_chunk
 from sim.results import ExperimentResult, assemble, load_results, save
 from sim.scenario import longest_contract
-from sim.store import ChunkStore, lock, make_folder, write_atomic
+from sim.store import ChunkStore, StoreError, lock, make_folder, write_atomic
 
 CHUNK_WORKER_MONTHS = 5e6  # a chunk is a second or two of work
 Progress = Callable[[int, int, int], None]  # (runs done, failed, to do)
@@ -55,6 +55,10 @@ def _run_into(exp: Experiment, out: Path, executor, record: dict, fresh: bool,
               progress: Progress | None, log) -> ExperimentResult:
     """The stored runs, the missing ones computed and stored, then the tables."""
     store = ChunkStore(out)
+    other = _experiment_in(out)
+    if other not in (None, exp.name) and not fresh:
+        raise StoreError(f"{out} holds the results of experiment {other!r}; choose another "
+                         f"--out, or --fresh to replace them")
     if fresh:
         log(f"{store.clear()} stored chunk files deleted (--fresh)")
     elif is_current(exp, out):
@@ -117,8 +121,8 @@ def chunks(runs: list[Run], jobs: int) -> list[list[Run]]:
 
 def provenance_record(exp: Experiment) -> dict:
     """What made an experiment's tables: the spec, the seeds, the design, the code and
-    the packages. Nothing here changes between two computations of the same runs but
-    the commit, and current data are never rewritten."""
+    the packages. Current data are never rewritten, so the record of the computation
+    that made them (its commit among others) stays with them."""
     return {
         "experiment": exp.name,
         "description": exp.description,
@@ -135,14 +139,25 @@ def provenance_record(exp: Experiment) -> dict:
     }
 
 
+def _experiment_in(folder: Path) -> str | None:
+    """The name of the experiment whose results a folder holds, if any."""
+    try:
+        stored = json.loads((folder / "provenance.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return stored.get("experiment") if isinstance(stored, dict) else None
+
+
 def is_current(exp: Experiment, folder: Path) -> bool:
-    """Whether a folder holds this experiment's tables, made from runs with the same
-    identities (code, packages, parameters, seeds, months) and none failed."""
+    """Whether a folder holds this experiment's tables (those it records, no others),
+    made from runs with the same identities (code, packages, parameters, seeds, months)
+    and none failed."""
     try:
         stored = json.loads((Path(folder) / "provenance.json").read_text())
     except (OSError, ValueError):
         return False
     return (isinstance(stored, dict) and stored.get("run_ids_digest") == exp.run_ids_digest
+            and stored.get("tables") == ["runs", *exp.tables]
             and not (Path(folder) / "failed_runs.csv").exists()
             and all((Path(folder) / f"{t}.parquet").exists() for t in ["runs", *exp.tables]))
 

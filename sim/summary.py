@@ -11,15 +11,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.metrics import SHARE_OUTCOMES
 from sim.record import OUTCOME_COLUMNS
 
 LEVEL = 0.95
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 0
+BOOTSTRAP_ROWS = 50  # design points resampled at once: 50 x 2,000 x replicates numbers
 
 
-def is_share(outcome: str) -> bool:
-    return outcome.rpartition(".")[2].startswith("share_")
+def is_share(column: str) -> bool:
+    """Whether an outcome column is a share in [0, 1]."""
+    return column.rpartition(".")[2] in SHARE_OUTCOMES
 
 
 def t_interval(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -29,7 +32,6 @@ def t_interval(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if n < 2:
         return mean, mean, mean
     half = stats.t.ppf((1 + LEVEL) / 2, n - 1) * stats.sem(values, axis=1)
-    half = np.nan_to_num(half)  # identical replicates: no spread
     return mean, mean - half, mean + half
 
 
@@ -38,11 +40,16 @@ def bootstrap_interval(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
     mean = values.mean(axis=1)
     if values.shape[1] < 2:
         return mean, mean, mean
-    ci = stats.bootstrap((values,), np.mean, axis=1, vectorized=True, method="percentile",
-                         confidence_level=LEVEL, n_resamples=BOOTSTRAP_RESAMPLES,
-                         rng=np.random.default_rng(BOOTSTRAP_SEED)).confidence_interval
+    low, high = np.empty_like(mean), np.empty_like(mean)
+    for start in range(0, len(values), BOOTSTRAP_ROWS):  # bounded memory
+        rows = slice(start, start + BOOTSTRAP_ROWS)
+        ci = stats.bootstrap((values[rows],), np.mean, axis=1, vectorized=True,
+                             method="percentile", confidence_level=LEVEL,
+                             n_resamples=BOOTSTRAP_RESAMPLES,
+                             rng=np.random.default_rng(BOOTSTRAP_SEED)).confidence_interval
+        low[rows], high[rows] = ci.low, ci.high
     # a row of identical values has no spread to resample
-    return mean, np.minimum(ci.low, mean), np.maximum(ci.high, mean)
+    return mean, np.minimum(low, mean), np.maximum(high, mean)
 
 
 def summarize(runs: pd.DataFrame, varied: list[str], replicates: int) -> pd.DataFrame:
@@ -55,13 +62,17 @@ def summarize(runs: pd.DataFrame, varied: list[str], replicates: int) -> pd.Data
         if column not in runs or runs[column].isna().all():
             continue
         values = runs[column].to_numpy(dtype=float).reshape(-1, replicates)
-        present = ~np.isnan(values).any(axis=1)  # a sector the point's preset lacks
-        interval = bootstrap_interval if is_share(column) else t_interval
-        mean, low, high = interval(values[present])
         sector, _, outcome = column.rpartition(".")
-        frames.append(points[present].assign(
-            sector=sector or "all", outcome=outcome, mean=mean, ci_low=low, ci_high=high,
-            n=replicates, interval="bootstrap" if is_share(column) else "t"))
+        interval = bootstrap_interval if is_share(column) else t_interval
+        counts = (~np.isnan(values)).sum(axis=1)  # NaN: over nobody in that run
+        for n in np.unique(counts[counts > 0]):
+            rows = counts == n
+            kept = values[rows][~np.isnan(values[rows])].reshape(-1, n)
+            mean, low, high = interval(kept)
+            frames.append(points[rows].assign(
+                sector=sector or "all", outcome=outcome, mean=mean, ci_low=low,
+                ci_high=high, n=n, interval="none" if n < 2 else
+                "bootstrap" if is_share(column) else "t"))
     table = pd.concat(frames, ignore_index=True)
     order = {c: i for i, c in enumerate(OUTCOME_COLUMNS)}
     table["_order"] = [order[o if s == "all" else f"{s}.{o}"]

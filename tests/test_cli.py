@@ -158,6 +158,11 @@ def test_bad_scenario_files(tmp_path, capsys, text, message):
     (("stop = 1.0", "stop = inf"), "start, stop and step must be finite numbers"),
     (("step = 0.5", "step = nan"), "start, stop and step must be finite numbers"),
     (("step = 0.5", "step = 1e-12"), "use a larger step"),
+    (("step = 0.5", "step = 1e-320"), "use a larger step"),
+    (("stop = 1.0", "stop = 1e308"), "use a larger step"),
+    (('preset = ["russia-2021", "sakhalin-dalian-2025"]',
+      f'preset = ["russia-2021", "{Path(sim.__file__).parent}/presets/russia-2021.toml"]'),
+     "run the same parameters"),
     (("start = 0.0, stop = 1.0, step = 0.5", "start = false, stop = true, step = true"),
      "must be finite numbers"),
     (("hike = {start = 0.0, stop = 1.0, step = 0.5}", "hike = [0.5, 0.5]"),
@@ -185,6 +190,8 @@ def test_bad_scenario_files(tmp_path, capsys, text, message):
         ("n = 4\n[sample.bounds]\nhike = [0, inf]", "two finite numbers"),
         ("n = 4\n[sample.bounds]\nfx_path = [0, 1]", "only numeric parameters"),
         ("n = 600000\n[sample.bounds]\nwage_logging_rfe = [4e4, 7e4]", "more than 1,000,000 runs"),
+        ('n = 100\nmethod = "sobol"\n[sample.bounds]\nwage_logging_rfe = [4e4, 7e4]',
+         "must be a power of 2"),
     ]
 ])
 def test_bad_specs_are_one_line_exit_2_and_write_nothing(tmp_path, capsys, edit, message):
@@ -207,6 +214,7 @@ def spec(tmp_path) -> Path:
     (["--jobs", "0"], "--jobs must be a whole number from 1 to 1024"),
     (["--jobs", "-1"], "--jobs must be a whole number from 1 to 1024"),
     (["--jobs", "1_0"], "not a whole number"),
+    (["--out", " "], "--out names no folder"),
     (["--scheduler", "tcp://127.0.0.1:8786"], "--scheduler needs --executor dask"),
     (["--executor", "dask", "--scheduler", "not a url"], "--scheduler must be an address"),
     (["--executor", "dask", "--scheduler", "tcp://127.0.0.1"], "--scheduler must be an address"),

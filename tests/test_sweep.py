@@ -439,3 +439,47 @@ def test_ctrl_c_is_one_line_and_keeps_the_finished_runs(tmp_path, executor):
     kept = chunk_files(out)
     resumed = run_experiment(load_experiment(spec), out=out)
     assert resumed.reused >= len(kept) and resumed.computed + resumed.reused == 180
+
+
+def test_a_folder_of_another_experiment_is_refused_unless_fresh(tmp_path, tiny):
+    out = tmp_path / "out"
+    run_experiment(tiny, out=out)
+    other = load_experiment(write(tmp_path, TINY.replace('name = "tiny"', 'name = "other"')))
+    with pytest.raises(ScenarioError, match="holds the results of experiment 'tiny'"):
+        run_experiment(other, out=out)
+    assert run_experiment(other, out=out, fresh=True).computed == 18
+
+
+def test_tables_of_an_earlier_design_do_not_outlive_it(tmp_path, tiny, monkeypatch):
+    out = tmp_path / "out"
+    run_experiment(tiny, out=out)
+    lean = load_experiment(write(tmp_path, TINY.replace(
+        'tables = ["summary", "monthly", "take_home"]', 'tables = ["summary"]')))
+    run_experiment(lean, out=out)
+    assert not (out / "monthly.parquet").exists() and not (out / "take_home.parquet").exists()
+    import sim.model
+
+    def broken(*args, **kwargs):
+        raise ValueError("nothing works")
+
+    monkeypatch.setattr(sim.model, "simulate", broken)
+    changed = load_experiment(write(tmp_path, TINY.replace("root_seed = 7", "root_seed = 9")))
+    assert run_experiment(changed, out=out).failed == 18
+    assert not list(out.glob("*.parquet")) and not (out / "provenance.json").exists()
+    with pytest.raises(ScenarioError, match="no results"):
+        load_results(out)
+
+
+def test_a_summary_keeps_a_point_where_some_replicates_have_nobody_to_count():
+    import pandas as pd
+
+    from sim.summary import summarize
+
+    runs = pd.DataFrame({"point": [0, 0, 0, 1, 1, 1], "replicate": [0, 1, 2] * 2,
+                         "hike": [0.0] * 3 + [1.0] * 3,
+                         "median_take_home_completed_usd": [10.0, np.nan, 20.0, 5.0, 6.0, 7.0],
+                         "share_sent_home": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]})
+    summary = summarize(runs, ["hike"], 3)
+    rows = summary[summary["outcome"] == "median_take_home_completed_usd"]
+    assert list(rows["point"]) == [0, 1] and list(rows["n"]) == [2, 3]
+    assert rows.iloc[0]["mean"] == 15.0
