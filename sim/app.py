@@ -49,7 +49,8 @@ CONTROLS = {
 # a worker's state as the grid shows it -> colour
 STATUS_COLOURS = colors.STATUS
 COLOUR_ARRAY = np.array(list(STATUS_COLOURS.values()))
-ON_PACE, BEHIND, IN_ARREARS, HOME_ARREARS, HOME_INJURY, COMPLETED = range(len(STATUS_COLOURS))
+(ON_PACE, BEHIND, IN_ARREARS, HOME_ARREARS, HOME_INJURY, COMPLETED, ESCAPED,
+ HOME_COLLECTIVE) = range(len(STATUS_COLOURS))
 
 
 def model_params(preset: str) -> dict:
@@ -91,8 +92,9 @@ def view_status(w: economy.Workers) -> np.ndarray:
     served = w.months_abroad / np.maximum(w.months_abroad + w.months_left, 1.0)
     return np.select(
         [w.status == economy.HOME_ARREARS, w.status == economy.HOME_INJURY,
-         w.status == economy.COMPLETED, w.arrears > 0, w.ledger >= w.target * served],
-        [HOME_ARREARS, HOME_INJURY, COMPLETED, IN_ARREARS, ON_PACE],
+         w.status == economy.COMPLETED, w.status == economy.ESCAPED,
+         w.status == economy.HOME_COLLECTIVE, w.arrears > 0, w.ledger >= w.target * served],
+        [HOME_ARREARS, HOME_INJURY, COMPLETED, ESCAPED, HOME_COLLECTIVE, IN_ARREARS, ON_PACE],
         default=BEHIND,
     )
 

@@ -25,5 +25,7 @@ STATUS = {
     "sent home for arrears": _["vermillion"],
     "sent home injured": _["blue"],
     "contract completed": _["grey"],
+    "escaped": _["black"],
+    "sent home with the site": _["reddish purple"],
 }
 LEDGER = _["bluish green"]

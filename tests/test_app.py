@@ -164,10 +164,11 @@ def test_view_status_follows_the_worker_arrays():
     w.ledger[:] = w.target / 4  # a quarter of the contract served: just on pace
     w.ledger[1] = w.target[1] / 4 - 1
     w.arrears[2] = 5.0
-    w.status[3:6] = [economy.HOME_ARREARS, economy.HOME_INJURY, economy.COMPLETED]
-    assert list(app.view_status(w)[:7]) == [
+    w.status[3:8] = [economy.HOME_ARREARS, economy.HOME_INJURY, economy.COMPLETED,
+                     economy.ESCAPED, economy.HOME_COLLECTIVE]
+    assert list(app.view_status(w)[:9]) == [
         app.ON_PACE, app.BEHIND, app.IN_ARREARS, app.HOME_ARREARS, app.HOME_INJURY,
-        app.COMPLETED, app.ON_PACE]
+        app.COMPLETED, app.ESCAPED, app.HOME_COLLECTIVE, app.ON_PACE]
 
 
 def test_views_draw_when_every_worker_has_gone_home():
