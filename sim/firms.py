@@ -13,9 +13,9 @@ this order (coercion and effort are complements: Acemoglu and Wolitzky 2011):
 4. its reserve, then its credit, covers what is left, booked as the worker's arrears
    to the firm (the state is paid short only once the credit is used up);
 5. only then it sends a worker home: one in arrears who, over a record of at least
-   ``firm_review_months``, loses it money month after month, and whom an average
-   replacement, after ``replacement_delay_months``, would earn it more than
-   (``enforce``).
+   ``firm_review_months`` (or sooner, once it owes ``enforcement_months`` of quota),
+   loses it money month after month, and whom an average replacement, after
+   ``replacement_delay_months``, would earn it more than (``enforce``).
 
 Escapes (a hazard that rises with arrears, hours and a lost savings goal) bring
 collective punishment: the team's ledgers are docked, and with a small chance the
@@ -173,10 +173,13 @@ def enforce(p: dict, w: economy.Workers, m: dict, abroad: np.ndarray, seg: Segme
         average = seg.by_row(seg.firm_totals(np.where(abroad, expected, 0.0))
                              / np.maximum(count, 1.0))
         replaced = average * np.maximum(w.months_left - p["replacement_delay_months"], 0.0)
-        # judged on a record of at least firm_review_months: in arrears, losing the firm
-        # money month after month, and worth less than a replacement after the delay
-        enforced = ((arrears > 1e-9) & (w.months_abroad >= p["firm_review_months"])
-                    & (expected < 0) & (expected * w.months_left < replaced))
+        # judged on a record of at least firm_review_months, or sooner once its arrears
+        # reach enforcement_months of quota: in arrears, losing the firm money month
+        # after month, and worth less than a replacement after the delay
+        judged = (w.months_abroad >= p["firm_review_months"]) \
+            | (arrears >= m["threshold"] * (1 - 1e-9))
+        enforced = ((arrears > 1e-9) & judged & (expected < 0)
+                    & (expected * w.months_left < replaced))
     else:
         enforced = (arrears > 0) & (arrears >= m["threshold"] * (1 - 1e-9))
     escaped = escapes(p, w, m, u_escape) if u_escape is not None else False
