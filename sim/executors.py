@@ -77,8 +77,11 @@ class Processes:
     def imap(self, fn: Callable, items: Iterable) -> Iterator:
         from concurrent.futures import as_completed
 
-        self.futures = [self.pool.submit(fn, item) for item in items]
-        for future in as_completed(self.futures):
+        # only unfinished futures are kept (to cancel them): a finished chunk's results
+        # are the caller's to keep or drop
+        self.futures = {self.pool.submit(fn, item) for item in items}
+        for future in as_completed(set(self.futures)):
+            self.futures.discard(future)
             yield future.result()
 
     def __exit__(self, exc_type, *exc):
@@ -154,9 +157,12 @@ class Dask:
                                             processes=True, dashboard_address=None,
                                             silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
-        self.futures = self.client.map(fn, items, pure=False)
-        for future in as_completed(self.futures):
-            yield future.result()
+        self.futures = set(self.client.map(fn, items, pure=False))
+        for future in as_completed(list(self.futures)):
+            self.futures.discard(future)
+            result = future.result()
+            future.release()  # the cluster may forget it
+            yield result
 
     def __exit__(self, exc_type, *exc):
         # closing a cluster that is being interrupted makes Dask log at length:
@@ -165,7 +171,7 @@ class Dask:
             logging.ERROR if exc_type is None else logging.CRITICAL + 1)
         try:
             if self.futures:
-                self.client.cancel(self.futures)
+                self.client.cancel(list(self.futures))
             if self.client is not None:
                 self.client.close()
             if self.cluster is not None:

@@ -112,10 +112,8 @@ def chunks(runs: list[Run], jobs: int) -> list[list[Run]]:
     smaller so that every worker gets at least four."""
     if not runs:
         return []
-    p = runs[0].params
-    months = runs[0].months or longest_contract(p)
-    size = max(1, min(int(CHUNK_WORKER_MONTHS // (p["n_workers"] * months)),
-                      math.ceil(len(runs) / (4 * jobs))))
+    largest = max(r.params["n_workers"] * (r.months or longest_contract(r.params)) for r in runs)
+    size = max(1, min(int(CHUNK_WORKER_MONTHS // largest), math.ceil(len(runs) / (4 * jobs))))
     return [runs[i:i + size] for i in range(0, len(runs), size)]
 
 

@@ -28,10 +28,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.record import PER_RUN
+from sim.record import OUTCOME_COLUMNS, PER_RUN
 from sim.scenario import ScenarioError
 
 RUN_ID_LENGTH = 16
+# the columns a stored per-run table must have (see sim.record.run_chunk)
+PER_RUN_COLUMNS = {"monthly": ("run_id", "month"),
+                   "take_home": ("run_id", "quantile", "take_home_usd", "goal_usd")}
 
 
 class StoreError(ScenarioError):
@@ -197,6 +200,10 @@ class ChunkStore:
         if not all(isinstance(x, str) and len(x) == RUN_ID_LENGTH for x in ids) \
                 or not all(isinstance(x, str) for x in frame["error"]):
             raise ValueError("run ids or errors of the wrong type")
+        missing = [c for c in OUTCOME_COLUMNS if c not in frame.columns
+                   or frame[c].dtype != "float64"]
+        if missing:
+            raise ValueError(f"outcome {missing[0]} missing or not a number")
         if f"chunk-{chunk_id(ids.tolist())}" != stem:
             raise ValueError("its runs do not match its name")
         return frame.to_dict("records")
@@ -209,8 +216,8 @@ class ChunkStore:
             frame = read_parquet(path)
         except (OSError, pa.ArrowException) as e:
             raise ValueError(f"{name} unreadable: {str(e).splitlines()[0][:80]}") from None
-        if "run_id" not in frame.columns:
-            raise ValueError(f"{name} has no run_id column")
+        if not set(PER_RUN_COLUMNS[name]) <= set(frame.columns):
+            raise ValueError(f"{name} lacks a column of {', '.join(PER_RUN_COLUMNS[name])}")
         return {run_id: group.reset_index(drop=True)
                 for run_id, group in frame.groupby("run_id", sort=False)}
 
