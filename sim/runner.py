@@ -55,6 +55,7 @@ def _run_into(exp: Experiment, out: Path, executor, record: dict, fresh: bool,
               progress: Progress | None, log) -> ExperimentResult:
     """The stored runs, the missing ones computed and stored, then the tables."""
     store = ChunkStore(out)
+    store.remove_leftovers()
     other = _experiment_in(out)
     if other not in (None, exp.name) and not fresh:
         raise StoreError(f"{out} holds the results of experiment {other!r}; choose another "

@@ -139,6 +139,15 @@ class ChunkStore:
     def __init__(self, out: Path):
         self.folder = out / "chunks"
 
+    def remove_leftovers(self) -> int:
+        """Delete temporary files a killed writer left (only a SIGKILL can leave one: every
+        other exit removes its own); safe while the folder's lock is held."""
+        leftovers = [*self.folder.parent.glob(".tmp-*"), *self.folder.glob(".tmp-*")] \
+            if self.folder.parent.exists() else []
+        for path in leftovers:
+            path.unlink(missing_ok=True)
+        return len(leftovers)
+
     def clear(self) -> int:
         """Delete every stored run (``--fresh``); returns how many chunk files went."""
         files = list(self.folder.glob("chunk-*")) if self.folder.exists() else []

@@ -392,6 +392,9 @@ def test_a_killed_processes_sweep_leaves_no_process(tmp_path, sig):
     if sig == signal.SIGTERM:
         err = proc.stderr.read().decode().strip().splitlines()
         assert proc.returncode == 143 and len(err) <= 3 and "interrupted" in err[-1]
+        assert not list(out.rglob(".tmp-*"))  # removed on the way out
+    # a SIGKILL mid-write can leave one: the next sweep into the folder removes it
+    run_experiment(load_experiment(spec), out=out)
     assert not list(out.rglob(".tmp-*"))
 
 
@@ -483,3 +486,12 @@ def test_a_summary_keeps_a_point_where_some_replicates_have_nobody_to_count():
     rows = summary[summary["outcome"] == "median_take_home_completed_usd"]
     assert list(rows["point"]) == [0, 1] and list(rows["n"]) == [2, 3]
     assert rows.iloc[0]["mean"] == 15.0
+
+
+def test_a_temporary_file_a_killed_writer_left_is_removed_by_the_next_sweep(tmp_path, tiny):
+    out = tmp_path / "out"
+    (out / "chunks").mkdir(parents=True)
+    (out / "chunks" / ".tmp-999999-chunk-x.runs.parquet").write_bytes(b"half")
+    (out / ".tmp-999999-runs.parquet").write_bytes(b"half")
+    run_experiment(tiny, out=out)
+    assert not list(out.rglob(".tmp-*"))
