@@ -77,6 +77,63 @@ def throughput(n: int, *, engine: str = "batched", repeats: int = 5, seed: int =
     return float(model.workers.months_abroad.sum()) / statistics.median(times)
 
 
+# One timed run, in a child process whose sys.path starts at CODE (this checkout or a
+# worktree of another commit); only the API every version has: presets, make_scenario,
+# QuotaModel(scenario, months=..., worker_agents=False).run()
+_COMPARE_CHILD = """
+import json, statistics, sys, time
+sys.path.insert(0, sys.argv[1])
+import sim
+from sim.model import QuotaModel
+from sim.scenario import load_preset, make_scenario
+n, months, seed, extra = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), json.loads(sys.argv[5])
+params = {**load_preset(sys.argv[6])[0], "n_workers": n, **extra}
+def once():
+    model = QuotaModel(make_scenario(params, seed=seed), months=months, worker_agents=False)
+    start = time.perf_counter()
+    model.run()
+    return float(model.workers.months_abroad.sum()) / (time.perf_counter() - start)
+once()
+print(json.dumps({"file": sim.__file__, "wm_per_s": statistics.median(once() for _ in range(3))}))
+"""
+
+
+def compare_with(ref: str, *, n: int = 10_000, rounds: int = 3,
+                 sides: dict[str, dict] | None = None,
+                 log: Callable[[str], None] = lambda message: None) -> dict:
+    """Worker-months per second of this checkout against commit ``ref`` (a git worktree
+    made for the purpose and removed after), each side in fresh processes, interleaved
+    A B A B over ``rounds``, the model run alone (construction excluded). ``sides``: the
+    extra parameters of each side of this checkout (default: the default structure and
+    the founding one); the other commit runs its own defaults."""
+    from sim.scenario import V1_STRUCTURE
+
+    sides = sides or {"this": {}, "this, V1_STRUCTURE": V1_STRUCTURE}
+    here = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "ref"
+        subprocess.run(["git", "-C", str(here), "worktree", "add", "--detach", "--quiet",
+                        str(tree), ref], check=True, capture_output=True, text=True)
+        try:
+            runs = {ref: [], **{name: [] for name in sides}}
+            for r in range(rounds):
+                for name, code, extra in [(ref, tree, {}),
+                                          *((k, here, v) for k, v in sides.items())]:
+                    log(f"round {r + 1}: {name}")
+                    child = subprocess.run(
+                        [sys.executable, "-c", _COMPARE_CHILD, str(code), str(n), str(MONTHS),
+                         str(SEED), json.dumps(extra), PRESET],
+                        capture_output=True, text=True, check=True, cwd=tmp)
+                    runs[name].append(json.loads(child.stdout)["wm_per_s"])
+        finally:
+            subprocess.run(["git", "-C", str(here), "worktree", "remove", "--force",
+                            str(tree)], capture_output=True)
+    medians = {name: statistics.median(v) for name, v in runs.items()}
+    return {"ref": ref, "workers": n, "months": MONTHS, "scenario": PRESET, "runs": runs,
+            "median_wm_per_s": medians,
+            "ratio_to_ref": {name: medians[name] / medians[ref] for name in sides}}
+
+
 def peak_rss(n: int, *, worker_agents: bool) -> dict:
     """Peak resident memory of an n-worker, ``MONTHS``-month batched run in a fresh
     process: ``peak_rss_mb`` (MiB, imports included), ``imports_rss_mb`` (the process

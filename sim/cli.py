@@ -10,6 +10,7 @@ import json
 import os
 import re
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -243,7 +244,22 @@ def cmd_init(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from sim.bench import format_report, run_benchmarks
+    from sim.bench import compare_with, format_report, run_benchmarks
+
+    if args.against:
+        log = lambda message: print(message, file=sys.stderr)  # noqa: E731
+        try:
+            result = compare_with(args.against, log=log)
+        except subprocess.CalledProcessError as e:
+            said = (e.stderr or "").strip().splitlines()
+            raise ScenarioError(f"cannot compare with {args.against!r}: "
+                                f"{said[-1] if said else e}") from None
+        print(json.dumps(result, indent=2) if args.json else "\n".join(
+            f"{name}: {speed / 1e6:.2f} M worker-months/s"
+            + (f" ({result['ratio_to_ref'][name]:.2f} x {args.against})"
+               if name in result["ratio_to_ref"] else "")
+            for name, speed in result["median_wm_per_s"].items()))
+        return 0
 
     report = run_benchmarks(quick=args.quick, sweep=not args.no_sweep,
                             log=lambda message: print(message, file=sys.stderr))
@@ -316,6 +332,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--no-sweep", action="store_true",
                        help="skip timing the hike sweep (the longest part)")
     bench.add_argument("--json", action="store_true", help="print one JSON object")
+    bench.add_argument("--against", metavar="COMMIT",
+                       help="only compare this checkout's speed with another commit's "
+                            "(a git worktree; runs interleaved; 10,000 workers)")
     bench.set_defaults(func=cmd_bench)
 
     init = sub.add_parser("init", help="make a project folder with the shipped experiments "

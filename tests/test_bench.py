@@ -55,3 +55,11 @@ def test_readable_table_names_every_size(quick_report):
         assert f"{n:,}" in text
     assert "not timed" in text
 
+
+
+def test_against_an_unknown_commit_is_one_line(capsys):
+    from sim.cli import main
+
+    assert main(["bench", "--against", "no-such-commit"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot compare with 'no-such-commit'" in err[0]
