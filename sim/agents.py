@@ -27,7 +27,7 @@ class State(mesa.Agent):
         base_rate = np.array([self.per_usd(s.currency, 0) for s in SECTORS])
         self.living_local = p["living_cost_usd"] * base_rate  # fixed in local prices
         self.terms: MonthTerms | None = None
-        self.terms_by_sector: list[MonthTerms] = []  # the month's terms, one sector each
+        self.terms_by_sector: tuple[economy.Terms, ...] = ()  # the month's terms, by sector
         self.revenue_total = 0.0  # USD collected so far
 
     def per_usd(self, currency: str, month: int) -> float:
@@ -130,13 +130,21 @@ class Worker(mesa.Agent):
         terms = model.state.terms_by_sector[w.sector.item(row)]
         draws = model.draws[:, row].tolist()
         if model.p["quota_payer"] == "worker":
-            out = economy.month(model.p, terms, _Row(w, row), draws, economy.SCALARS)
-            economy.commit(w, out, row)
+            out = economy.month(model.rules, terms, *(w.skill.item(row), w.target.item(row),
+                                w.months_left.item(row), w.ledger.item(row),
+                                w.arrears.item(row), w.fatigue.item(row)), *draws)
+            for name, value in zip(economy.MONTH_STATE, out):
+                getattr(w, name)[row] = value
+            for name, value in zip(economy.MONTH_OUT[len(economy.MONTH_STATE):],
+                                   out[len(economy.MONTH_STATE):]):
+                getattr(w, name)[row] += value
+            w.months_abroad[row] += 1.0
             return
         pressure = model.firms.pressure.item(w.firm.item(row))
-        out = economy.work(model.p, terms, _Row(w, row), draws, pressure, economy.SCALARS)
-        for name in economy.WORK_OUT:
-            model.worked[name][row] = out[name]
+        model.worked[:, row] = economy.work(
+            model.rules, terms, pressure, w.skill.item(row), w.target.item(row),
+            w.months_left.item(row), w.ledger.item(row), w.arrears.item(row),
+            w.fatigue.item(row), w.balance.item(row), *draws)
 
 
 class Firm(mesa.Agent):
@@ -148,8 +156,6 @@ class Firm(mesa.Agent):
     def __init__(self, model, index: int, rows: slice):
         super().__init__(model)
         self.index, self.rows = index, rows
-        w = model.workers
-        self.segments = firms.Segments.of(w.team[rows], w.firm[rows])
 
     @property
     def reserve(self) -> float:
@@ -162,21 +168,7 @@ class Firm(mesa.Agent):
     def step(self):
         """Settle the month of its workers (``firms.settle``): team loans, its cut,
         the state's quota from its cash, then who leaves, punishment, payouts."""
-        model, rows = self.model, self.rows
-        escape, site = model.fate_draws
-        firms.settle(model.p, model.workers.rows(rows),
-                     {name: values[rows] for name, values in model.worked.items()},
-                     model.abroad_at_start[rows],
-                     model.firms.rows(slice(self.index, self.index + 1)), self.segments,
-                     None if escape is None else escape[rows],
-                     None if site is None else site[self.index:self.index + 1])
-
-
-class _Row:
-    """The state ``economy.month`` reads from one worker, as Python numbers."""
-
-    __slots__ = economy.READS
-
-    def __init__(self, w, row):
-        for name in economy.READS:
-            setattr(self, name, getattr(w, name).item(row))
+        model = self.model
+        firms.settle(model.rules, model.workers, model.worked, model.abroad_at_start,
+                     model.firms, model.segments, range(self.index, self.index + 1),
+                     *model.fate_draws)

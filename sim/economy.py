@@ -1,11 +1,12 @@
 """The monthly rules of a worker's life, as pure functions over numbers.
 
-Every worker-level rule takes ``xp``, the few operations it needs (``minimum``,
-``maximum``, ``where``, ``floor``): ``ARRAYS`` applies a rule to every worker at once over
-numpy arrays, ``SCALARS`` to one worker over Python floats. The batched model and the
-per-agent reference therefore run the same rules, and give the same numbers for the
-same draws. The rules of teams and firms (``sim.firms``) work on the rows of whole firms.
-No Mesa here.
+Every rule is written once, for one worker, over numbers, and compiled with numba:
+the batched model runs it in a loop over the rows (``month_all``, ``work_all``), the
+per-agent reference calls it for its own row. Both therefore run the same compiled
+rules and give the same numbers, bit for bit, for the same draws. The parameters reach
+the rules as ``Rules`` and the sector's month as ``Terms`` (named tuples, which
+compiled code reads by attribute). The rules of teams and firms (``sim.firms``) work on
+the rows of whole firms. No Mesa here.
 
 Two structures share these rules (``quota_payer``): in the founding one each worker owes
 its quota out of its own pay (``month``); under the dispatching firm the worker's pay
@@ -17,14 +18,10 @@ All money is in USD at the month's exchange rate.
 
 import math
 from dataclasses import dataclass, fields
-from types import SimpleNamespace
+from typing import NamedTuple
 
+import numba
 import numpy as np
-
-ARRAYS = SimpleNamespace(minimum=np.minimum, maximum=np.maximum, where=np.where, floor=np.floor)
-SCALARS = SimpleNamespace(
-    minimum=min, maximum=max, where=lambda c, a, b: a if c else b, floor=math.floor
-)
 
 DAYS_IN_MONTH = 30
 FULL_MONTH_DAYS = 26  # a reported monthly wage is for this many days at normal hours
@@ -147,10 +144,65 @@ class MonthTerms:
     berry_usd_per_day: np.ndarray
     berry_usd_per_kg: np.ndarray
 
-    def by_sector(self) -> list["MonthTerms"]:
-        """One MonthTerms of Python numbers for each sector."""
+    def by_sector(self) -> tuple["Terms", ...]:
+        """One ``Terms`` of numbers for each sector, what the rules read."""
         columns = (getattr(self, f.name).tolist() for f in fields(self))
-        return [MonthTerms(*values) for values in zip(*columns)]
+        return tuple(Terms(*values) for values in zip(*columns))
+
+
+class Terms(NamedTuple):
+    """One sector's ``MonthTerms``, as numbers."""
+
+    season: float
+    wage_usd: float
+    quota_usd: float
+    threshold_usd: float
+    living_usd: float
+    berries: float
+    odd_jobs: float
+    berry_usd_per_day: float
+    berry_usd_per_kg: float
+
+
+class Rules(NamedTuple):
+    """The parameters the monthly rules read, as numbers (``Rules.of(p)``): compiled code
+    reads them as attributes."""
+
+    days_off_per_month: float
+    weather_days_lost: float
+    injury_rate_base: float
+    injury_rate_fatigue: float
+    serious_injury_share: float
+    injury_days_lost: float
+    odd_job_share: float
+    odd_job_pay: float
+    normal_hours: float
+    max_hours: float
+    coerced_max_hours: float
+    fatigue_hours_cut: float
+    fatigue_recovery: float
+    food_cut_share: float
+    settlement_deduction_share: float
+    airfare_usd: float
+    # the firm's (sim.firms)
+    firm_cut_share: float
+    firm_credit_months: float
+    full_pressure_shortfall: float
+    firm_review_months: float
+    replacement_delay_months: float
+    firm_enforces: float  # 1 when enforcement = "firm", 0 at the threshold
+    escape_rate: float
+    escape_arrears_weight: float
+    escape_hours_weight: float
+    escape_goal_weight: float
+    punishment_usd: float
+    site_deportation_prob: float
+    ledger_forfeit_share: float
+
+    @classmethod
+    def of(cls, p: dict) -> "Rules":
+        values = {**p, "firm_enforces": p["enforcement"] == "firm"}
+        return cls(*(float(values[name]) for name in cls._fields))
 
 
 def quota_factor(p, sector_key: str, month: int) -> float:
@@ -160,135 +212,137 @@ def quota_factor(p, sector_key: str, month: int) -> float:
     return (1 + hike) * (1 + p["ratchet_per_year"]) ** (month // 12)
 
 
-def workdays(p, season, u_off, u_weather, xp):
+def workdays(r, season, u_off, u_weather):
     """1. The days the sector and month allow, less days off and weather or no-project days.
 
     Returns (days of main work, days without main work fit for side work)."""
-    base = DAYS_IN_MONTH - xp.floor(p["days_off_per_month"] + u_off)
-    work = base * season * (1 - 2 * p["weather_days_lost"] * u_weather)
+    base = DAYS_IN_MONTH - math.floor(r.days_off_per_month + u_off)
+    work = base * season * (1 - 2 * r.weather_days_lost * u_weather)
     return work, base - work
 
 
-def injuries(p, fatigue, work, idle, u_injury, u_severity, xp):
+def injuries(r, fatigue, work, idle, u_injury, u_severity):
     """Fatigue raises the risk of injury; a minor one costs days, a serious one the job.
 
     Returns (work, idle, seriously injured)."""
-    injured = u_injury < p["injury_rate_base"] + p["injury_rate_fatigue"] * fatigue
-    serious = injured & (u_severity < p["serious_injury_share"])
-    work = xp.where(serious, 0.0, xp.where(injured, xp.maximum(work - p["injury_days_lost"], 0.0), work))
-    idle = xp.where(injured, 0.0, idle)  # an injured worker takes no side work
+    injured = u_injury < r.injury_rate_base + r.injury_rate_fatigue * fatigue
+    serious = injured and u_severity < r.serious_injury_share
+    if serious:
+        work = 0.0
+    elif injured:
+        work = max(work - r.injury_days_lost, 0.0)
+    if injured:
+        idle = 0.0  # an injured worker takes no side work
     return work, idle, serious
 
 
-def side_income(p, t, idle, day_wage, xp):
+def side_income(r, t, idle, day_wage):
     """3. Side work on days without main work: berries for loggers in season, else odd jobs."""
     berries = idle * t.berry_usd_per_day * t.berries
-    odd_jobs = idle * p["odd_job_share"] * p["odd_job_pay"] * day_wage * t.odd_jobs
+    odd_jobs = idle * r.odd_job_share * r.odd_job_pay * day_wage * t.odd_jobs
     return berries + odd_jobs
 
 
-def choose_hours(p, work, hourly, need, fatigue, longest, xp):
+def choose_hours(r, work, hourly, need, fatigue, longest):
     """2. A normal day, longer when behind on the quota or the savings goal, up to a cap
     (``longest``: ``max_hours``, or more when a firm under pressure imposes it) that
     fatigue lowers. Returns (hours a day, new fatigue)."""
-    wanted = need / xp.maximum(work * hourly, 1e-9)
-    cap = longest - p["fatigue_hours_cut"] * fatigue
-    hours = xp.where(work > 0, xp.minimum(xp.maximum(wanted, p["normal_hours"]), cap), 0.0)
-    overtime = (
-        xp.maximum(hours - p["normal_hours"], 0.0)
-        / max(p["max_hours"] - p["normal_hours"], 1e-9)
-        * work / FULL_MONTH_DAYS
-    )
-    r = p["fatigue_recovery"]
-    return hours, xp.minimum((1 - r) * fatigue + r * overtime, 1.0)
+    wanted = need / max(work * hourly, 1e-9)
+    cap = longest - r.fatigue_hours_cut * fatigue
+    hours = min(max(wanted, r.normal_hours), cap) if work > 0 else 0.0
+    overtime = (max(hours - r.normal_hours, 0.0) / max(r.max_hours - r.normal_hours, 1e-9)
+                * work / FULL_MONTH_DAYS)
+    recovery = r.fatigue_recovery
+    return hours, min((1 - recovery) * fatigue + recovery * overtime, 1.0)
 
 
-def pay(income, due, living, ledger, xp):
+def pay(income, due, living, ledger):
     """4. Income pays the quota due (arrears first), then savings do; living costs come
     out of what is left, then out of the ledger, which may go below zero.
 
     Returns (quota paid, new arrears, new ledger)."""
-    from_income = xp.minimum(income, due)
-    from_ledger = xp.minimum(xp.maximum(ledger, 0.0), due - from_income)
+    from_income = min(income, due)
+    from_ledger = min(max(ledger, 0.0), due - from_income)
     arrears = (due - from_income) - from_ledger
     return from_income + from_ledger, arrears, ledger - from_ledger + (income - from_income) - living
 
 
-def fate(arrears, threshold, months_left, serious, xp):
+def fate(arrears, threshold, months_left, serious):
     """5. Sent home when injured seriously or when arrears reach the threshold; home when
     the contract ends; otherwise abroad another month."""
     # tolerance: arrears summed month by month may miss an exact multiple by one ulp
-    enforced = (arrears > 0) & (arrears >= threshold * (1 - 1e-9))
-    return xp.where(
-        serious, HOME_INJURY,
-        xp.where(enforced, HOME_ARREARS, xp.where(months_left <= 0, COMPLETED, ABROAD)),
-    )
+    if serious:
+        return HOME_INJURY
+    if arrears > 0 and arrears >= threshold * (1 - 1e-9):
+        return HOME_ARREARS
+    return COMPLETED if months_left <= 0 else ABROAD
 
 
-def settle(p, ledger, xp):
+def settle(r, ledger):
     """At return the ledger is paid out less the deductions and the fare, never below zero."""
-    return xp.maximum(ledger * (1 - p["settlement_deduction_share"]) - p["airfare_usd"], 0.0)
+    return max(ledger * (1 - r.settlement_deduction_share) - r.airfare_usd, 0.0)
 
 
-def month(p, t: MonthTerms, w, u, xp) -> dict:
-    """One month for the workers in ``w`` (arrays or one worker's numbers) under terms ``t``.
-
-    ``u`` holds the month's uniform draws (days off, weather, injury, severity).
-    Returns the new state and the month's flows, by name."""
-    work, idle = workdays(p, t.season, u[0], u[1], xp)
-    work, idle, serious = injuries(p, w.fatigue, work, idle, u[2], u[3], xp)
-    day_wage = t.wage_usd * w.skill / FULL_MONTH_DAYS
-    side = side_income(p, t, idle, day_wage, xp)
-    due = w.arrears + t.quota_usd
-    on_pace = xp.maximum(w.target - w.ledger, 0.0) / xp.maximum(w.months_left, 1.0)
+def month(r, t, skill, target, months_left, ledger, arrears, fatigue, u0, u1, u2, u3):
+    """One month of one worker who pays its own quota (the founding structure), under
+    the sector's terms ``t``; ``u0``-``u3`` are its uniform draws (days off, weather,
+    injury, severity). Returns the new state and the month's flows, in the order of
+    ``MONTH_OUT``."""
+    work, idle = workdays(r, t.season, u0, u1)
+    work, idle, serious = injuries(r, fatigue, work, idle, u2, u3)
+    day_wage = t.wage_usd * skill / FULL_MONTH_DAYS
+    side = side_income(r, t, idle, day_wage)
+    due = arrears + t.quota_usd
+    on_pace = max(target - ledger, 0.0) / max(months_left, 1.0)
     need = due + t.living_usd + on_pace - side
-    hours, fatigue = choose_hours(p, work, day_wage / p["normal_hours"], need, w.fatigue,
-                                  p["max_hours"], xp)
-    main = work * hours * day_wage / p["normal_hours"]
+    hours, fatigue = choose_hours(r, work, day_wage / r.normal_hours, need, fatigue,
+                                  r.max_hours)
+    main = work * hours * day_wage / r.normal_hours
     income = main + side
-    paid, arrears, ledger = pay(income, due, t.living_usd, w.ledger, xp)
-    months_left = w.months_left - 1
-    status = fate(arrears, t.threshold_usd, months_left, serious, xp)
-    return dict(
-        ledger=ledger, arrears=arrears, fatigue=fatigue, hours=hours, months_left=months_left,
-        status=status, payout=settle(p, ledger, xp),
-        gross=income, side=side, quota_due=t.quota_usd, quota_paid=paid, living=t.living_usd,
-        credited=ledger - w.ledger, hours_worked=hours * work, days_worked=work,
-        months_abroad=1.0,
-    )
+    paid, new_arrears, new_ledger = pay(income, due, t.living_usd, ledger)
+    months_left = months_left - 1
+    status = fate(new_arrears, t.threshold_usd, months_left, serious)
+    return (new_ledger, new_arrears, fatigue, hours, months_left, status,
+            settle(r, new_ledger), income, side, t.quota_usd, paid, t.living_usd,
+            new_ledger - ledger, hours * work, work)
 
 
-def work(p, t: MonthTerms, w, u, pressure, xp) -> dict:
-    """A month's work under the dispatching firm, for the workers in ``w``: days, injury,
-    side work, and hours (which a firm under ``pressure``, 0 to 1, drives towards
+# what ``month`` returns: the new state, then the month's flows
+MONTH_OUT = ("ledger", "arrears", "fatigue", "hours", "months_left", "status", "payout",
+             "gross", "side", "quota_due", "quota_paid", "living", "credited", "hours_worked",
+             "days_worked")
+MONTH_STATE = MONTH_OUT[:7]
+
+
+def work(r, t, pressure, skill, target, months_left, ledger, arrears, fatigue, balance,
+         u0, u1, u2, u3):
+    """A month's work of one worker under the dispatching firm: days, injury, side work,
+    and hours (which a firm under ``pressure``, 0 to 1, drives towards
     ``coerced_max_hours``); the pay goes to the firm, which feeds and lodges the worker
-    (less, under pressure) and owes the state its quota. Returns the worker's side of
-    the month: what it earned, what it nets after quota and food, what of that repays
-    its arrears to the firm and its debts to its team, and its surplus or shortfall,
-    which the firm settles with the team (``sim.firms.settle``)."""
-    work_days, idle = workdays(p, t.season, u[0], u[1], xp)
-    work_days, idle, serious = injuries(p, w.fatigue, work_days, idle, u[2], u[3], xp)
-    day_wage = t.wage_usd * w.skill / FULL_MONTH_DAYS
-    side = side_income(p, t, idle, day_wage, xp)
-    living = t.living_usd * (1 - p["food_cut_share"] * pressure)
-    borrowed = xp.maximum(w.balance, 0.0)
-    on_pace = xp.maximum(w.target - w.ledger, 0.0) / xp.maximum(w.months_left, 1.0)
-    need = t.quota_usd + living + w.arrears + borrowed + on_pace - side
-    longest = p["max_hours"] + (p["coerced_max_hours"] - p["max_hours"]) * pressure
-    hours, fatigue = choose_hours(p, work_days, day_wage / p["normal_hours"], need, w.fatigue,
-                                  longest, xp)
-    income = work_days * hours * day_wage / p["normal_hours"] + side
+    (less, under pressure) and owes the state its quota. Returns, in the order of
+    ``WORK_OUT``, the worker's side of the month: what it earned, what it nets after
+    quota and food, what of that repays its arrears to the firm and its debts to its
+    team, and its surplus or shortfall, which the firm settles with the team
+    (``sim.firms.settle``)."""
+    work_days, idle = workdays(r, t.season, u0, u1)
+    work_days, idle, serious = injuries(r, fatigue, work_days, idle, u2, u3)
+    day_wage = t.wage_usd * skill / FULL_MONTH_DAYS
+    side = side_income(r, t, idle, day_wage)
+    living = t.living_usd * (1 - r.food_cut_share * pressure)
+    borrowed = max(balance, 0.0)
+    on_pace = max(target - ledger, 0.0) / max(months_left, 1.0)
+    need = t.quota_usd + living + arrears + borrowed + on_pace - side
+    longest = r.max_hours + (r.coerced_max_hours - r.max_hours) * pressure
+    hours, fatigue = choose_hours(r, work_days, day_wage / r.normal_hours, need, fatigue,
+                                  longest)
+    income = work_days * hours * day_wage / r.normal_hours + side
     net = income - t.quota_usd - living
-    spare = xp.maximum(net, 0.0)
-    repay_arrears = xp.minimum(spare, w.arrears)
-    repay_team = xp.minimum(spare - repay_arrears, borrowed)
-    return dict(
-        fatigue=fatigue, hours=hours, serious=serious, gross=income, side=side,
-        living=living, quota_due=t.quota_usd, threshold=t.threshold_usd, net=net,
-        repay_arrears=repay_arrears, repay_team=repay_team,
-        surplus=spare - repay_arrears - repay_team, shortfall=xp.maximum(-net, 0.0),
-        hours_worked=hours * work_days, days_worked=work_days,
-    )
+    spare = max(net, 0.0)
+    repay_arrears = min(spare, arrears)
+    repay_team = min(spare - repay_arrears, borrowed)
+    return (fatigue, hours, 1.0 if serious else 0.0, income, side, living, t.quota_usd,
+            t.threshold_usd, net, repay_arrears, repay_team,
+            spare - repay_arrears - repay_team, max(-net, 0.0), hours * work_days, work_days)
 
 
 # what ``work`` hands to the firm's settlement, one number per worker
@@ -297,24 +351,51 @@ WORK_OUT = ("fatigue", "hours", "serious", "gross", "side", "living", "quota_due
             "days_worked")
 
 
-# what month and work read of a worker, what month writes, and what it adds up
-READS = ("skill", "target", "months_left", "ledger", "arrears", "fatigue", "balance")
-STATE = ("ledger", "arrears", "fatigue", "hours", "months_left", "status", "payout")
-FLOWS = ("gross", "side", "quota_due", "quota_paid", "living", "credited", "hours_worked",
-         "days_worked", "months_abroad")
+# the rules above, compiled: the batched loops run them, and so does each agent
+for _rule in (workdays, injuries, side_income, choose_hours, pay, fate, settle, month, work):
+    globals()[_rule.__name__] = numba.njit(cache=True)(_rule)
 
 
-def commit(w: Workers, out: dict, rows) -> None:
-    """Write a month's results into the rows still abroad (a boolean mask or one index).
+@numba.njit(cache=True)
+def terms_of(terms, s):
+    """Sector s's ``Terms`` from the month's terms as an array (sectors x fields)."""
+    return Terms(terms[s, 0], terms[s, 1], terms[s, 2], terms[s, 3], terms[s, 4], terms[s, 5],
+                 terms[s, 6], terms[s, 7], terms[s, 8])
 
-    The payout is written for every row but only read once a worker has left."""
-    if isinstance(rows, np.ndarray):
-        for name in STATE:
-            np.copyto(getattr(w, name), out[name], where=rows, casting="unsafe")
-        for name in FLOWS:
-            np.add(getattr(w, name), out[name], out=getattr(w, name), where=rows)
-    else:
-        for name in STATE:
-            getattr(w, name)[rows] = out[name]
-        for name in FLOWS:
-            getattr(w, name)[rows] += out[name]
+
+@numba.njit(cache=True)
+def month_all(r, terms, sector, draws, skill, target, months_left, ledger, arrears, fatigue,
+              hours, status, payout, gross, side, quota_due, quota_paid, living, credited,
+              hours_worked, days_worked, months_abroad):
+    """``month`` for every worker abroad, in place: the batched founding structure."""
+    for i in range(len(sector)):
+        if status[i] != ABROAD:
+            continue
+        out = month(r, terms_of(terms, sector[i]), skill[i], target[i], months_left[i], ledger[i],
+                    arrears[i], fatigue[i], draws[0, i], draws[1, i], draws[2, i], draws[3, i])
+        ledger[i], arrears[i], fatigue[i], hours[i], months_left[i] = out[:5]
+        status[i], payout[i] = out[5], out[6]
+        gross[i] += out[7]
+        side[i] += out[8]
+        quota_due[i] += out[9]
+        quota_paid[i] += out[10]
+        living[i] += out[11]
+        credited[i] += out[12]
+        hours_worked[i] += out[13]
+        days_worked[i] += out[14]
+        months_abroad[i] += 1.0
+
+
+@numba.njit(cache=True)
+def work_all(r, terms, sector, firm, pressure, draws, skill, target, months_left, ledger,
+             arrears, fatigue, balance, status, worked):
+    """``work`` for every worker abroad, into the rows of ``worked`` (one row per name
+    of ``WORK_OUT``; zero for those not abroad): the batched firm structure."""
+    for i in range(len(sector)):
+        if status[i] != ABROAD:
+            continue
+        out = work(r, terms_of(terms, sector[i]), pressure[firm[i]], skill[i], target[i],
+                   months_left[i], ledger[i], arrears[i], fatigue[i], balance[i],
+                   draws[0, i], draws[1, i], draws[2, i], draws[3, i])
+        for k in range(len(out)):
+            worked[k, i] = out[k]

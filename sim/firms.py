@@ -21,14 +21,16 @@ Escapes (a hazard that rises with arrears, hours and a lost savings goal) bring
 collective punishment: the team's ledgers are docked, and with a small chance the
 whole site is sent home.
 
-Every function here works on the rows of whole firms (rows sorted by firm, then team),
-with team and firm totals as segment sums (``np.add.reduceat``), never a loop over
-agents: the batched model calls it once for all firms, each ``Firm`` agent for its own
-rows, with the same numbers.
+Every rule here is compiled (numba) and works on the rows of whole firms (rows sorted
+by firm, then team), team and firm totals summed in one pass over their rows: the
+batched model runs it for all firms at once, each ``Firm`` agent for its own, with the
+same compiled code and so the same numbers.
 """
 
+import math
 from dataclasses import dataclass, fields
 
+import numba
 import numpy as np
 
 from sim import economy
@@ -56,31 +58,29 @@ class Firms:
 
 @dataclass(frozen=True)
 class Segments:
-    """Where the teams and the firms of a range of rows start, relative to the range."""
+    """Where each team and each firm starts among the rows, and which teams each firm
+    has: the rows are sorted by firm, then team."""
 
     team_starts: np.ndarray
     team_sizes: np.ndarray
     firm_starts: np.ndarray
     firm_sizes: np.ndarray
+    first_team: np.ndarray  # of each firm
+    teams: np.ndarray  # how many each firm has
 
     @classmethod
     def of(cls, team: np.ndarray, firm: np.ndarray) -> "Segments":
         team_starts = np.flatnonzero(np.r_[True, team[1:] != team[:-1]])
         firm_starts = np.flatnonzero(np.r_[True, firm[1:] != firm[:-1]])
         n = len(team)
+        first_team = np.searchsorted(team_starts, firm_starts)
         return cls(team_starts, np.diff(np.r_[team_starts, n]),
-                   firm_starts, np.diff(np.r_[firm_starts, n]))
-
-    def team_sum(self, values: np.ndarray) -> np.ndarray:
-        """Each row's team total."""
-        return np.repeat(np.add.reduceat(values, self.team_starts), self.team_sizes)
+                   firm_starts, np.diff(np.r_[firm_starts, n]),
+                   first_team, np.diff(np.r_[first_team, len(team_starts)]))
 
     def firm_totals(self, values: np.ndarray) -> np.ndarray:
         """Each firm's total, one per firm."""
         return np.add.reduceat(values, self.firm_starts)
-
-    def by_row(self, per_firm: np.ndarray) -> np.ndarray:
-        return np.repeat(per_firm, self.firm_sizes)
 
 
 def start_firms(p: dict, w: economy.Workers, quota_usd: np.ndarray) -> Firms:
@@ -97,165 +97,251 @@ def start_firms(p: dict, w: economy.Workers, quota_usd: np.ndarray) -> Firms:
                  covered=zeros.copy(), escapes=zeros.copy(), deported=zeros.copy())
 
 
-def settle(p: dict, w: economy.Workers, m: dict, abroad: np.ndarray, f: Firms, seg: Segments,
-           u_escape: np.ndarray | None, u_site: np.ndarray | None) -> None:
-    """The firm's side of the month for the rows of whole firms: ``m`` holds what each
-    worker did (``economy.work``; zero for those not abroad). Updates ``w`` and ``f``."""
-    pool = pool_teams(w, m, abroad, seg)
-    pressure = seg.by_row(f.pressure)
-    cut = p["firm_cut_share"] + (1 - p["firm_cut_share"]) * pressure
-    kept = m["surplus"]
-    credited = (1 - cut) * kept + pool["receive"]
-    covered = m["shortfall"] - pool["borrow"]
-    paid_share = pay_state(p, m, f, seg, covered)
-
-    n = np.where(abroad, 1.0, 0.0)
-    _add(w, abroad, gross=m["gross"], side=m["side"], quota_due=m["quota_due"],
-         quota_paid=m["quota_due"] * seg.by_row(paid_share), living=m["living"],
-         credited=credited, margin=cut * kept, hours_worked=m["hours_worked"],
-         days_worked=m["days_worked"], months_abroad=n, net_total=m["net"])
-    _set(w, abroad, ledger=w.ledger + credited - pool["lend"],
-         arrears=w.arrears + covered - m["repay_arrears"],
-         balance=pool["balance"], fatigue=m["fatigue"], hours=m["hours"],
-         months_left=w.months_left - 1)
-
-    status = enforce(p, w, m, abroad, seg, u_escape)
-    punish(p, w, status, abroad, f, seg, u_site)
-    leave(p, w, abroad, f, seg)
+NO_DRAWS = np.zeros(0)
 
 
-def pool_teams(w: economy.Workers, m: dict, abroad: np.ndarray, seg: Segments) -> dict:
-    """2. Within each team: what members repaid goes to those who lent, in proportion to
+def settle(r: economy.Rules, w: economy.Workers, worked: np.ndarray, abroad: np.ndarray,
+           f: Firms, seg: Segments, firms: range, u_escape: np.ndarray | None,
+           u_site: np.ndarray | None) -> None:
+    """The firm's side of the month for the firms in ``firms`` (all of them in the
+    batched model, one in ``Firm.step``): ``worked`` holds what each worker did
+    (``economy.work``, one row per name of ``WORK_OUT``; zero for those not abroad).
+    Updates ``w`` and ``f`` in place."""
+    escapes = u_escape is not None
+    settle_firms(r, firms.start, firms.stop, seg.firm_starts, seg.firm_sizes, seg.first_team,
+                 seg.teams, seg.team_starts, seg.team_sizes, worked, abroad,
+                 u_escape if escapes else NO_DRAWS, u_site if escapes else NO_DRAWS,
+                 w.ledger, w.arrears, w.balance, w.net_total, w.fatigue, w.hours,
+                 w.months_left, w.status, w.payout, w.debt, w.goal, w.gross, w.side,
+                 w.quota_due, w.quota_paid, w.living, w.credited, w.margin, w.team_transfer,
+                 w.hours_worked, w.days_worked, w.months_abroad,
+                 f.reserve, f.pressure, f.quota_due, f.quota_paid, f.covered, f.escapes,
+                 f.deported)
+
+
+# the rows of ``worked`` (economy.WORK_OUT)
+(_FATIGUE, _HOURS, _SERIOUS, _GROSS, _SIDE, _LIVING, _QUOTA, _THRESHOLD, _NET, _REPAY_ARREARS,
+ _REPAY_TEAM, _SURPLUS, _SHORTFALL, _HOURS_WORKED, _DAYS_WORKED) = range(15)
+assert len(economy.WORK_OUT) == 15
+
+
+@numba.njit(cache=True)
+def settle_firms(r, first, last, firm_starts, firm_sizes, first_team, teams, team_starts,
+                 team_sizes, m, abroad, u_escape, u_site, ledger, arrears, balance, net_total,
+                 fatigue, hours, months_left, status, payout, debt, goal, gross, side,
+                 quota_due, quota_paid, living, credited, margin, team_transfer,
+                 hours_worked, days_worked, months_abroad, reserve, pressure, firm_due,
+                 firm_paid, firm_covered, firm_escapes, deported):
+    """Each firm in ``first`` .. ``last``: 2. its teams (``pool_team``), 3. its cut,
+    4. its cash and the state's quota (``pay_state``), 5. who leaves (``leave_or_stay``),
+    punishment after an escape, and payouts."""
+    # the largest escape hazard: a draw above it needs no closer look
+    most = r.escape_rate * math.exp(6 * r.escape_arrears_weight + r.escape_hours_weight
+                                    + r.escape_goal_weight)
+    for f in range(first, last):
+        a, b = firm_starts[f], firm_starts[f] + firm_sizes[f]
+        cut = r.firm_cut_share + (1 - r.firm_cut_share) * pressure[f]
+        short = 0.0
+        for k in range(first_team[f], first_team[f] + teams[f]):
+            short += pool_team(r, team_starts[k], team_starts[k] + team_sizes[k], cut, m,
+                               abroad, ledger, arrears, balance, credited, margin)
+        paid_share = pay_state(r, f, a, b, m, short, reserve, pressure, firm_due, firm_paid,
+                               firm_covered)
+        count = 0.0
+        expected_sum = 0.0
+        for i in range(a, b):
+            if not abroad[i]:
+                continue
+            gross[i] += m[_GROSS, i]
+            side[i] += m[_SIDE, i]
+            quota_due[i] += m[_QUOTA, i]
+            quota_paid[i] += m[_QUOTA, i] * paid_share
+            living[i] += m[_LIVING, i]
+            hours_worked[i] += m[_HOURS_WORKED, i]
+            days_worked[i] += m[_DAYS_WORKED, i]
+            months_abroad[i] += 1.0
+            net_total[i] += m[_NET, i]
+            fatigue[i] = m[_FATIGUE, i]
+            hours[i] = m[_HOURS, i]
+            months_left[i] -= 1
+            count += 1.0
+            expected_sum += net_total[i] / max(months_abroad[i], 1.0)
+        average = expected_sum / max(count, 1.0)
+        escaped_here = 0
+        for i in range(a, b):
+            if abroad[i]:
+                status[i] = leave_or_stay(r, i, average, most, m, arrears, ledger, net_total,
+                                          months_abroad, months_left, debt, goal, u_escape)
+                escaped_here += status[i] == ESCAPED
+        if escaped_here:
+            punish(r, f, first_team, teams, team_starts, team_sizes, abroad, status, ledger,
+                   margin, u_site, firm_escapes, deported, escaped_here)
+        for k in range(first_team[f], first_team[f] + teams[f]):
+            share_balances(team_starts[k], team_starts[k] + team_sizes[k], abroad, status,
+                           balance, team_transfer)
+        for i in range(a, b):
+            if abroad[i]:
+                payout[i] = settlement(r, status[i], ledger[i] - arrears[i])
+                if status[i] != ABROAD:
+                    reserve[f] -= payout[i]
+
+
+@numba.njit(cache=True)
+def pool_team(r, a, b, cut, m, abroad, ledger, arrears, balance, credited, margin):
+    """2. Within a team: what members repaid goes to those who lent, in proportion to
     what each is owed; then the savings (ledgers) of those not short this month cover
-    the shortfalls of those who are, as loans, in proportion to what each has and
-    needs. A team's balances add up to zero."""
-    owed = np.maximum(-w.balance, 0.0)
-    repaid, claims = seg.team_sum(m["repay_team"]), seg.team_sum(owed)
-    receive = np.where(claims > 0, owed * (repaid / np.where(claims > 0, claims, 1.0)), 0.0)
-    savings = np.where(abroad & (m["shortfall"] == 0), np.maximum(w.ledger, 0.0), 0.0)
-    spare, short = seg.team_sum(savings), seg.team_sum(m["shortfall"])
-    lent = np.minimum(spare, short)
-    borrow = np.where(short > 0, m["shortfall"] * (lent / np.where(short > 0, short, 1.0)), 0.0)
-    lend = np.where(spare > 0, savings * (lent / np.where(spare > 0, spare, 1.0)), 0.0)
-    balance = w.balance - m["repay_team"] + receive + borrow - lend
-    return {"receive": receive, "borrow": borrow, "lend": lend, "balance": balance}
+    the shortfalls of those who are, as loans, in proportion to what each has and needs
+    (a team's balances add up to zero); 3. the firm keeps ``cut`` of each surplus and
+    credits the rest. Returns what the firm covers of the team's shortfalls, booked as
+    arrears to it."""
+    repaid = claims = spare = short = 0.0
+    for i in range(a, b):
+        repaid += m[_REPAY_TEAM, i]
+        claims += max(-balance[i], 0.0)
+        if abroad[i] and m[_SHORTFALL, i] == 0:
+            spare += max(ledger[i], 0.0)
+        short += m[_SHORTFALL, i]
+    lent = min(spare, short)
+    covered = 0.0
+    for i in range(a, b):
+        receive = max(-balance[i], 0.0) * (repaid / claims) if claims > 0 else 0.0
+        savings = max(ledger[i], 0.0) if abroad[i] and m[_SHORTFALL, i] == 0 else 0.0
+        borrow = m[_SHORTFALL, i] * (lent / short) if short > 0 else 0.0
+        lend = savings * (lent / spare) if spare > 0 else 0.0
+        balance[i] = balance[i] - m[_REPAY_TEAM, i] + receive + borrow - lend
+        if not abroad[i]:
+            continue
+        kept = m[_SURPLUS, i]
+        credit = (1 - cut) * kept + receive
+        credited[i] += credit
+        margin[i] += cut * kept
+        ledger[i] = ledger[i] + credit - lend
+        firm_covers = m[_SHORTFALL, i] - borrow
+        arrears[i] = arrears[i] + firm_covers - m[_REPAY_ARREARS, i]
+        covered += firm_covers
+    return covered
 
 
-def pay_state(p: dict, m: dict, f: Firms, seg: Segments, covered: np.ndarray) -> np.ndarray:
+@numba.njit(cache=True)
+def pay_state(r, f, a, b, m, short, reserve, pressure, firm_due, firm_paid, firm_covered):
     """4. The firm's cash: the host's pay in, food and the state's quota out, drawing on
     its credit (``firm_credit_months`` of its quota bill) before it pays the state
-    short. Returns the share of its quota each firm paid; sets next month's pressure
-    from the shortfalls it covered."""
-    inflow, food = seg.firm_totals(m["gross"]), seg.firm_totals(m["living"])
-    due = seg.firm_totals(m["quota_due"])
-    credit = p["firm_credit_months"] * due
-    paid = np.clip(f.reserve + inflow - food + credit, 0.0, due)
-    f.reserve += inflow - food - paid
-    f.quota_due += due
-    f.quota_paid += paid
-    short = seg.firm_totals(covered)
-    f.covered += short
-    # pressure: the share of its quota bill the firm had to cover for workers short of
-    # it, against the share at which it is at its harshest
-    full = p["full_pressure_shortfall"] * due
-    f.pressure[:] = np.clip(short / np.where(full > 0, full, 1.0), 0.0, 1.0)
-    return np.where(due > 0, paid / np.where(due > 0, due, 1.0), 0.0)
+    short. Sets next month's pressure: the share of its quota bill it covered for
+    workers short of it, against ``full_pressure_shortfall``. Returns the share of its
+    quota it paid."""
+    inflow = food = due = 0.0
+    for i in range(a, b):
+        inflow += m[_GROSS, i]
+        food += m[_LIVING, i]
+        due += m[_QUOTA, i]
+    credit = r.firm_credit_months * due
+    paid = min(max(reserve[f] + inflow - food + credit, 0.0), due)
+    reserve[f] += inflow - food - paid
+    firm_due[f] += due
+    firm_paid[f] += paid
+    firm_covered[f] += short
+    full = r.full_pressure_shortfall * due
+    pressure[f] = min(max(short / (full if full > 0 else 1.0), 0.0), 1.0)
+    return paid / due if due > 0 else 0.0
 
 
-def enforce(p: dict, w: economy.Workers, m: dict, abroad: np.ndarray, seg: Segments,
-            u_escape: np.ndarray | None) -> np.ndarray:
-    """5. Who leaves this month: seriously injured; escaped; sent home for arrears
-    (by the firm's valuation, or at the threshold); home at the contract's end."""
-    arrears = w.arrears
-    if p["enforcement"] == "firm":
-        expected = w.net_total / np.maximum(w.months_abroad, 1.0)  # the firm's estimate
-        count = seg.firm_totals(np.where(abroad, 1.0, 0.0))
-        average = seg.by_row(seg.firm_totals(np.where(abroad, expected, 0.0))
-                             / np.maximum(count, 1.0))
-        replaced = average * np.maximum(w.months_left - p["replacement_delay_months"], 0.0)
-        # judged on a record of at least firm_review_months, or sooner once its arrears
-        # reach enforcement_months of quota: in arrears, losing the firm money month
-        # after month, and worth less than a replacement after the delay
-        judged = (w.months_abroad >= p["firm_review_months"]) \
-            | (arrears >= m["threshold"] * (1 - 1e-9))
-        enforced = ((arrears > 1e-9) & judged & (expected < 0)
-                    & (expected * w.months_left < replaced))
-    else:
-        enforced = (arrears > 0) & (arrears >= m["threshold"] * (1 - 1e-9))
-    escaped = escapes(p, w, m, u_escape) if u_escape is not None else False
-    status = np.where(
-        m["serious"] > 0, HOME_INJURY,
-        np.where(escaped, ESCAPED,
-                 np.where(enforced, HOME_ARREARS,
-                          np.where(w.months_left <= 0, COMPLETED, ABROAD))))
-    return np.where(abroad, status, w.status).astype(np.int8)
+@numba.njit(cache=True)
+def leave_or_stay(r, i, average, most, m, arrears, ledger, net_total, months_abroad,
+                  months_left, debt, goal, u_escape):
+    """5. Seriously injured; escaped; sent home for arrears (by the firm's valuation:
+    in arrears, judged on a record of ``firm_review_months`` or once it owes
+    ``enforcement_months`` of quota, losing the firm money month after month, and worth
+    less than an average replacement after the delay; or at the threshold); home at
+    the contract's end; or another month abroad."""
+    if m[_SERIOUS, i] > 0:
+        return HOME_INJURY
+    expected = net_total[i] / max(months_abroad[i], 1.0)
+    # the hazard is computed only when the draw is below its largest value, ``most``
+    if (len(u_escape) and u_escape[i] < most
+            and u_escape[i] < escape_hazard(r, i, expected, m, arrears, ledger, months_left,
+                                            debt, goal)):
+        return ESCAPED
+    owes = arrears[i] >= m[_THRESHOLD, i] * (1 - 1e-9)
+    if r.firm_enforces:
+        judged = months_abroad[i] >= r.firm_review_months or owes
+        replaced = average * max(months_left[i] - r.replacement_delay_months, 0.0)
+        if (arrears[i] > 1e-9 and judged and expected < 0
+                and expected * months_left[i] < replaced):
+            return HOME_ARREARS
+    elif arrears[i] > 0 and owes:
+        return HOME_ARREARS
+    return COMPLETED if months_left[i] <= 0 else ABROAD
 
 
-def escapes(p: dict, w: economy.Workers, m: dict, u: np.ndarray) -> np.ndarray:
-    """Who escapes: a base hazard that rises with arrears (months of quota, up to 6),
-    with hours beyond a normal day (at the coerced maximum: ``escape_hours_weight``),
-    and once the savings goal is out of reach at the pace so far."""
-    months_behind = np.minimum(w.arrears / np.maximum(m["quota_due"], 1e-9), 6.0)
-    span = max(p["coerced_max_hours"] - p["normal_hours"], 1e-9)
-    overtime = np.clip((m["hours"] - p["normal_hours"]) / span, 0.0, 1.0)
-    pace = np.maximum(w.net_total / np.maximum(w.months_abroad, 1.0), 0.0)
-    at_return = (w.ledger - w.arrears + pace * w.months_left) \
-        * (1 - p["settlement_deduction_share"]) - p["airfare_usd"]
-    lost = at_return - w.debt < w.goal
-    hazard = p["escape_rate"] * np.exp(p["escape_arrears_weight"] * months_behind
-                                       + p["escape_hours_weight"] * overtime
-                                       + p["escape_goal_weight"] * lost)
-    return u < hazard
+@numba.njit(cache=True)
+def escape_hazard(r, i, expected, m, arrears, ledger, months_left, debt, goal):
+    """The monthly chance of escape: a base hazard that rises with arrears (months of
+    quota, up to 6), with hours beyond a normal day (at the coerced maximum:
+    ``escape_hours_weight``), and once the savings goal is out of reach at the pace so
+    far."""
+    behind = min(arrears[i] / max(m[_QUOTA, i], 1e-9), 6.0)
+    span = max(r.coerced_max_hours - r.normal_hours, 1e-9)
+    overtime = min(max((m[_HOURS, i] - r.normal_hours) / span, 0.0), 1.0)
+    at_return = ((ledger[i] - arrears[i] + max(expected, 0.0) * months_left[i])
+                 * (1 - r.settlement_deduction_share) - r.airfare_usd)
+    lost = 1.0 if at_return - debt[i] < goal[i] else 0.0
+    return r.escape_rate * math.exp(r.escape_arrears_weight * behind
+                                    + r.escape_hours_weight * overtime
+                                    + r.escape_goal_weight * lost)
 
 
-def punish(p: dict, w: economy.Workers, status: np.ndarray, abroad: np.ndarray, f: Firms,
-           seg: Segments, u_site: np.ndarray | None) -> None:
+@numba.njit(cache=True)
+def punish(r, f, first_team, teams, team_starts, team_sizes, abroad, status, ledger, margin,
+           u_site, firm_escapes, deported, escaped_here):
     """After an escape the team's ledgers are docked (``punishment_usd`` each, kept by
     the firm); with ``site_deportation_prob`` the whole site is sent home."""
-    escaped = (status == ESCAPED) & abroad
-    if not escaped.any():
-        w.status[:] = status
+    firm_escapes[f] += escaped_here
+    deport = u_site[f] < r.site_deportation_prob
+    if deport:
+        deported[f] = 1.0
+    for k in range(first_team[f], first_team[f] + teams[f]):
+        a, b = team_starts[k], team_starts[k] + team_sizes[k]
+        escaped = 0
+        for i in range(a, b):
+            escaped += abroad[i] and status[i] == ESCAPED
+        for i in range(a, b):
+            if status[i] == ABROAD:
+                docked = r.punishment_usd * escaped
+                ledger[i] -= docked
+                margin[i] += docked
+                if deport:
+                    status[i] = HOME_COLLECTIVE
+
+
+@numba.njit(cache=True)
+def share_balances(a, b, abroad, status, balance, team_transfer):
+    """A team mate who left leaves its balance to those who stay, in equal shares."""
+    gone = staying = 0.0
+    left = False
+    for i in range(a, b):
+        if abroad[i] and status[i] != ABROAD:
+            gone += balance[i]
+            left = True
+        staying += status[i] == ABROAD
+    if not left:
         return
-    stays = status == ABROAD
-    docked = np.where(stays, p["punishment_usd"] * seg.team_sum(escaped.astype(float)), 0.0)
-    w.ledger -= docked
-    w.margin += docked
-    per_firm = seg.firm_totals(escaped.astype(float))
-    f.escapes += per_firm
-    deport = (per_firm > 0) & (u_site < p["site_deportation_prob"])
-    f.deported[deport] = 1.0
-    w.status[:] = np.where(stays & seg.by_row(deport), HOME_COLLECTIVE, status)
+    for i in range(a, b):
+        if abroad[i]:
+            moved = -balance[i] if status[i] != ABROAD else gone / staying
+            team_transfer[i] += moved
+            balance[i] += moved
 
 
-def leave(p: dict, w: economy.Workers, abroad: np.ndarray, f: Firms, seg: Segments) -> None:
-    """Those who left this month: their team balance is shared by the team mates who
-    stay; the firm nets their arrears against their ledger, keeps a share of it as
-    forfeit (all of an escapee's), deducts the settlement's fees and the fare, and pays
-    out the rest from its cash."""
-    left = abroad & (w.status != ABROAD)
-    stays = w.status == ABROAD
-    if left.any():
-        gone = seg.team_sum(np.where(left, w.balance, 0.0))
-        staying = seg.team_sum(stays.astype(float))
-        share = np.where(stays & (staying > 0), gone / np.maximum(staying, 1.0), 0.0)
-        moved = np.where(left, -w.balance, share)
-        w.team_transfer += np.where(abroad, moved, 0.0)
-        w.balance += np.where(abroad, moved, 0.0)
-    net = w.ledger - w.arrears
-    forfeit = np.where(w.status == ESCAPED, 1.0,
-                       np.where((w.status == HOME_ARREARS) | (w.status == HOME_COLLECTIVE),
-                                p["ledger_forfeit_share"], 0.0)) * np.maximum(net, 0.0)
-    payout = np.maximum((net - forfeit) * (1 - p["settlement_deduction_share"])
-                        - p["airfare_usd"], 0.0)
-    w.payout[:] = np.where(abroad, payout, w.payout)
-    f.reserve -= seg.firm_totals(np.where(left, payout, 0.0))
-
-
-def _add(w, rows, **flows):
-    for name, value in flows.items():
-        np.add(getattr(w, name), value, out=getattr(w, name), where=rows)
-
-
-def _set(w, rows, **values):
-    for name, value in values.items():
-        np.copyto(getattr(w, name), value, where=rows, casting="unsafe")
+@numba.njit(cache=True)
+def settlement(r, status, net):
+    """At departure (and for those abroad, as if now): the ledger less the arrears, less
+    the forfeit (all of an escapee's; ``ledger_forfeit_share`` of those sent home for
+    arrears or with their site), less the deductions and the fare, never below zero."""
+    if status == ESCAPED:
+        share = 1.0
+    elif status == HOME_ARREARS or status == HOME_COLLECTIVE:
+        share = r.ledger_forfeit_share
+    else:
+        share = 0.0
+    forfeit = share * max(net, 0.0)
+    return max((net - forfeit) * (1 - r.settlement_deduction_share) - r.airfare_usd, 0.0)

@@ -88,7 +88,8 @@ class QuotaModel(mesa.Model):
         self.blocks = sector_blocks(self.counts, BLOCK_ROWS)
         self.firms = firms.start_firms(p, w, self.state.quota_at_arrival())
         self.segments = firms.Segments.of(w.team, w.firm)
-        self.worked = {name: np.zeros(w.n) for name in economy.WORK_OUT}  # this month's work
+        self.rules = economy.Rules.of(p)
+        self.worked = np.zeros((len(economy.WORK_OUT), w.n))  # this month's work, by name
         self.abroad_at_start = w.status == economy.ABROAD
         self.fate_draws = (None, None)
         # kg of berries that pay a month's logging quota, summed over logger-months of
@@ -121,16 +122,15 @@ class QuotaModel(mesa.Model):
         self.fate_draws = self._fate_draws()
         if self.p["quota_payer"] == "worker":
             if self.engine == "batched":
-                self.work_all(abroad)
+                self.work_all()
             else:
                 self.agents_by_type[Worker].shuffle_do("step")
         else:
-            for values in self.worked.values():
-                values.fill(0.0)
+            self.worked.fill(0.0)
             if self.engine == "batched":
-                self.work_for_firms(abroad)
-                firms.settle(self.p, self.workers, self.worked, abroad, self.firms,
-                             self.segments, *self.fate_draws)
+                self.work_for_firms()
+                firms.settle(self.rules, self.workers, self.worked, abroad, self.firms,
+                             self.segments, range(len(self.firms.reserve)), *self.fate_draws)
             else:
                 self.agents_by_type[Worker].shuffle_do("step")
                 self.agents_by_type[Firm].shuffle_do("step")
@@ -141,24 +141,23 @@ class QuotaModel(mesa.Model):
         self.datacollector.collect(self)
         self.running = self.month < self.months and self.abroad > 0
 
-    def work_all(self, abroad: np.ndarray) -> None:
+    def work_all(self) -> None:
         """Every worker abroad lives the month and pays its own quota (``Worker.step``,
-        batched over arrays), a block of rows at a time (see ``sector_blocks``)."""
-        for s, rows in self.blocks:
-            w = self.workers.rows(rows)
-            out = economy.month(self.p, self.state.terms_by_sector[s], w, self.draws[:, rows],
-                                economy.ARRAYS)
-            economy.commit(w, out, abroad[rows])
+        compiled and batched over the rows)."""
+        w = self.workers
+        economy.month_all(self.rules, np.array(self.state.terms_by_sector), w.sector, self.draws,
+                          w.skill, w.target, w.months_left, w.ledger, w.arrears, w.fatigue,
+                          w.hours, w.status, w.payout, w.gross, w.side, w.quota_due,
+                          w.quota_paid, w.living, w.credited, w.hours_worked,
+                          w.days_worked, w.months_abroad)
 
-    def work_for_firms(self, abroad: np.ndarray) -> None:
-        """Every worker abroad works the month for its firm (``Worker.step``, batched),
-        into ``self.worked``, a block of rows at a time."""
-        for s, rows in self.blocks:
-            w = self.workers.rows(rows)
-            out = economy.work(self.p, self.state.terms_by_sector[s], w, self.draws[:, rows],
-                               self.firms.pressure[w.firm], economy.ARRAYS)
-            for name in economy.WORK_OUT:
-                np.copyto(self.worked[name][rows], out[name], where=abroad[rows])
+    def work_for_firms(self) -> None:
+        """Every worker abroad works the month for its firm (``Worker.step``, compiled and
+        batched), into ``self.worked``."""
+        w = self.workers
+        economy.work_all(self.rules, np.array(self.state.terms_by_sector), w.sector, w.firm,
+                         self.firms.pressure, self.draws, w.skill, w.target, w.months_left,
+                         w.ledger, w.arrears, w.fatigue, w.balance, w.status, self.worked)
 
     def outcomes(self) -> dict:
         """The run's outcomes so far (``metrics.outcomes``)."""
@@ -201,7 +200,7 @@ class QuotaModel(mesa.Model):
         self.escaped = np.count_nonzero(w.status == economy.ESCAPED)
         self.sent_home_collective = np.count_nonzero(w.status == economy.HOME_COLLECTIVE)
         self.mean_pressure = float(self.firms.pressure[w.firm[abroad]].mean()) if n else 0.0
-        worked = self.worked
+        worked = dict(zip(economy.WORK_OUT, self.worked))
         beyond = np.maximum(worked["hours"] - self.p["max_hours"], 0.0) * worked["days_worked"]
         self.coerced_hours_per_day = float(beyond.sum() / days_worked) if days_worked else 0.0
         self.team_loans_usd = float(np.maximum(w.balance, 0.0)[abroad].sum())

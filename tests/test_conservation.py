@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from sim import economy
 from sim.model import QuotaModel
-from sim.scenario import make_scenario
+from sim.scenario import DEFAULTS, make_scenario
 
 scenarios = st.fixed_dictionaries({
     "n_workers": st.integers(1, 60),
@@ -80,7 +80,7 @@ def test_money_is_conserved_every_month_when_each_worker_pays(params, seed):
     np.testing.assert_allclose(w.gross, w.quota_paid + w.living + w.ledger, rtol=1e-9, atol=1e-6)
     home = w.status != economy.ABROAD
     np.testing.assert_array_equal(
-        w.payout[home], economy.settle(model.p, w.ledger[home], economy.ARRAYS))
+        w.payout[home], [economy.settle(model.rules, x) for x in w.ledger[home]])
     # what the state booked is what the workers paid
     np.testing.assert_allclose(model.state.revenue_total, w.quota_paid.sum(), rtol=1e-9)
     series = model.datacollector.get_model_vars_dataframe()
@@ -134,8 +134,9 @@ def test_money_is_conserved_for_every_worker_team_and_firm_under_a_firm(params, 
 @settings(max_examples=30, deadline=None)
 @given(ledger=st.floats(-1e5, 1e6), share=st.floats(0, 0.95), fare=st.floats(0, 5000))
 def test_settlement_pays_out_ledger_less_deductions_never_below_zero(ledger, share, fare):
-    p = {"settlement_deduction_share": share, "airfare_usd": fare}
-    payout = economy.settle(p, ledger, economy.SCALARS)
+    rules = economy.Rules.of({**DEFAULTS, "settlement_deduction_share": share,
+                              "airfare_usd": fare})
+    payout = economy.settle(rules, ledger)
     assert 0 <= payout <= max(ledger, 0)
     assert payout == max(ledger * (1 - share) - fare, 0)
 
@@ -145,4 +146,4 @@ def test_returned_workers_are_paid_their_settled_ledger():
                        worker_agents=False).run()
     w = model.workers
     assert (w.status != economy.ABROAD).all()
-    np.testing.assert_array_equal(w.payout, economy.settle(model.p, w.ledger, economy.ARRAYS))
+    np.testing.assert_array_equal(w.payout, [economy.settle(model.rules, x) for x in w.ledger])
