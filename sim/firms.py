@@ -78,10 +78,6 @@ class Segments:
                    firm_starts, np.diff(np.r_[firm_starts, n]),
                    first_team, np.diff(np.r_[first_team, len(team_starts)]))
 
-    def firm_totals(self, values: np.ndarray) -> np.ndarray:
-        """Each firm's total, one per firm."""
-        return np.add.reduceat(values, self.firm_starts)
-
 
 def start_firms(p: dict, w: economy.Workers, quota_usd: np.ndarray) -> Firms:
     """Firms at arrival, with a reserve of ``firm_reserve_months`` of their quota bill
