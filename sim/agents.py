@@ -28,6 +28,7 @@ class State(mesa.Agent):
         self.living_local = p["living_cost_usd"] * base_rate  # fixed in local prices
         self.terms: MonthTerms | None = None
         self.terms_by_sector: tuple[economy.Terms, ...] = ()  # the month's terms, by sector
+        self.terms_matrix: np.ndarray | None = None  # the same, as an array
         self.revenue_total = 0.0  # USD collected so far
 
     def per_usd(self, currency: str, month: int) -> float:
@@ -68,6 +69,7 @@ class State(mesa.Agent):
         )
         # split once a month, not once per worker: every worker in a sector shares them
         self.terms_by_sector = self.terms.by_sector()
+        self.terms_matrix = np.array(self.terms_by_sector)  # sectors x fields, for loops
 
     def collect(self, paid_usd: float) -> None:
         """Book what the workers paid this month."""
@@ -151,11 +153,11 @@ class Firm(mesa.Agent):
     """A dispatching firm: holds the workers of one site, receives their pay, owes the
     state the quota for each of them, and decides what reaches their ledgers and who is
     sent home. Its numbers are row ``index`` of ``model.firms``; its workers are the
-    rows ``rows`` of ``model.workers``, in teams."""
+    rows of ``model.workers`` whose ``firm`` is ``index``, in teams."""
 
-    def __init__(self, model, index: int, rows: slice):
+    def __init__(self, model, index: int):
         super().__init__(model)
-        self.index, self.rows = index, rows
+        self.index = index
 
     @property
     def reserve(self) -> float:

@@ -69,10 +69,6 @@ class Workers:
     def n(self) -> int:
         return len(self.sector)
 
-    def rows(self, part: slice) -> "Workers":
-        """A view of a range of rows: writing to it writes to those workers."""
-        return Workers(*(getattr(self, f.name)[part] for f in fields(self)))
-
 
 # running totals of a stay, all zero at arrival
 TOTALS = ("gross", "side", "quota_due", "quota_paid", "living", "credited", "margin",

@@ -28,7 +28,7 @@ same compiled code and so the same numbers.
 """
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numba
 import numpy as np
@@ -51,9 +51,6 @@ class Firms:
     covered: np.ndarray  # shortfalls the firm covered from its reserve or credit
     escapes: np.ndarray
     deported: np.ndarray  # 1 once its site was sent home after an escape
-
-    def rows(self, part: slice) -> "Firms":
-        return Firms(*(getattr(self, f.name)[part] for f in fields(self)))
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from sim.scenario import (
 )
 from sim.sectors import SECTOR_KEYS
 
-BLOCK_ROWS = 8192  # rows per call of the batched month (see sector_blocks)
 
 # model-level series recorded each month: name -> meaning
 SERIES = {
@@ -85,7 +84,6 @@ class QuotaModel(mesa.Model):
         # are the same whether or not anyone may escape
         self.fate_rng = self.rng.spawn(1)[0]
         self.draws = np.empty((economy.N_DRAWS, w.n))
-        self.blocks = sector_blocks(self.counts, BLOCK_ROWS)
         self.firms = firms.start_firms(p, w, self.state.quota_at_arrival())
         self.segments = firms.Segments.of(w.team, w.firm)
         self.rules = economy.Rules.of(p)
@@ -95,10 +93,8 @@ class QuotaModel(mesa.Model):
         # kg of berries that pay a month's logging quota, summed over logger-months of
         # the off-season, and those logger-months
         self.berry_kg_months = [0.0, 0]
-        ends = np.r_[self.segments.firm_starts[1:], w.n]
-        for index, (start, end) in enumerate(zip(self.segments.firm_starts.tolist(),
-                                                 ends.tolist())):
-            Firm(self, index, slice(start, end))
+        for index in range(len(self.firms.reserve)):
+            Firm(self, index)
         if worker_agents:
             for row in range(w.n):
                 Worker(self, row)
@@ -145,7 +141,7 @@ class QuotaModel(mesa.Model):
         """Every worker abroad lives the month and pays its own quota (``Worker.step``,
         compiled and batched over the rows)."""
         w = self.workers
-        economy.month_all(self.rules, np.array(self.state.terms_by_sector), w.sector, self.draws,
+        economy.month_all(self.rules, self.state.terms_matrix, w.sector, self.draws,
                           w.skill, w.target, w.months_left, w.ledger, w.arrears, w.fatigue,
                           w.hours, w.status, w.payout, w.gross, w.side, w.quota_due,
                           w.quota_paid, w.living, w.credited, w.hours_worked,
@@ -155,7 +151,7 @@ class QuotaModel(mesa.Model):
         """Every worker abroad works the month for its firm (``Worker.step``, compiled and
         batched), into ``self.worked``."""
         w = self.workers
-        economy.work_all(self.rules, np.array(self.state.terms_by_sector), w.sector, w.firm,
+        economy.work_all(self.rules, self.state.terms_matrix, w.sector, w.firm,
                          self.firms.pressure, self.draws, w.skill, w.target, w.months_left,
                          w.ledger, w.arrears, w.fatigue, w.balance, w.status, self.worked)
 
@@ -211,9 +207,7 @@ class QuotaModel(mesa.Model):
         self.mean_ledger_usd = float(w.ledger[abroad].mean()) if n else 0.0
         terms = self.state.terms
         if n and terms is not None:
-            abroad_by_sector = np.zeros(len(self.counts), dtype=np.int64)
-            for s, rows in self.blocks:
-                abroad_by_sector[s] += np.count_nonzero(abroad[rows])
+            abroad_by_sector = np.bincount(w.sector[abroad], minlength=len(self.counts))
             self.quota_usd = float((abroad_by_sector * terms.quota_usd).sum() / n)
         else:
             self.quota_usd = 0.0
@@ -230,20 +224,6 @@ class QuotaModel(mesa.Model):
         loggers = np.count_nonzero(abroad & (self.workers.sector == s))
         self.berry_kg_months[0] += loggers * float(terms.quota_usd[s] / terms.berry_usd_per_kg[s])
         self.berry_kg_months[1] += loggers
-
-
-def sector_blocks(counts: np.ndarray, size: int) -> list[tuple[int, slice]]:
-    """(sector, rows) pairs covering the cohort, each at most ``size`` rows of one sector.
-
-    The batched month runs block by block. Within a sector the terms are scalars, so no
-    per-worker copy of them is built; and a block's temporaries (64 kB an array) are
-    reused from cache and the allocator instead of being handed back to the OS and
-    faulted in again every month, which cost as much as the arithmetic at 100,000
-    workers."""
-    ends = np.cumsum(counts).tolist()
-    return [(s, slice(start, min(start + size, end)))
-            for s, (n, end) in enumerate(zip(counts.tolist(), ends))
-            for start in range(end - n, end, size)]
 
 
 def sector_counts(p: dict) -> np.ndarray:

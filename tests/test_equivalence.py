@@ -11,7 +11,6 @@ import json
 
 from sim import economy
 from sim.agents import Worker
-from sim import model as model_module
 from sim.model import QuotaModel
 from sim.scenario import V1_STRUCTURE, make_scenario
 from sim.sectors import SECTOR_KEYS
@@ -105,17 +104,10 @@ def assert_exercises(model: QuotaModel, features):
     assert all(checks[f] for f in features), {f: checks[f] for f in features}
 
 
-@pytest.fixture
-def small_blocks(monkeypatch):
-    """Several blocks per sector, so block edges are crossed at test sizes."""
-    monkeypatch.setattr(model_module, "BLOCK_ROWS", 64)
-
-
 @pytest.mark.parametrize("name", SCENARIOS)
-def test_agents_and_batched_give_identical_runs(name, small_blocks):
+def test_agents_and_batched_give_identical_runs(name):
     params, features = SCENARIOS[name]
     batched = run(params, "batched")
-    assert len(batched.blocks) > len(set(s for s, _ in batched.blocks))
     assert_exercises(batched, features)
     assert_same_run(run(params, "agents"), batched)
 
@@ -147,11 +139,10 @@ def test_agents_run_in_a_shuffled_order_that_does_not_matter(monkeypatch):
 
 @pytest.mark.slow
 def test_identical_across_the_real_block_size():
-    """More than BLOCK_ROWS workers in a sector, as in the benchmark and the sweeps."""
+    """Thousands of workers in a sector, as in the benchmark and the sweeps."""
     params = {"share_construction_rfe": 0.7, "share_construction_sakhalin": 0.1,
               "share_logging_rfe": 0.1, "share_seafood_dalian": 0.1,
-              "n_workers": model_module.BLOCK_ROWS * 3 // 2, "hike": 0.8,
+              "n_workers": 12_288, "hike": 0.8,
               "injury_rate_base": 0.02, "fx_path": "random", "escape_rate": 0.01}
     batched = run(params, "batched", seed=8)
-    assert any(rows.stop - rows.start == model_module.BLOCK_ROWS for _, rows in batched.blocks)
     assert_same_run(run(params, "agents", seed=8), batched)
