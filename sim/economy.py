@@ -349,17 +349,17 @@ WORK_OUT = ("fatigue", "hours", "serious", "gross", "side", "living", "quota_due
 
 # the rules above, compiled: the batched loops run them, and so does each agent
 for _rule in (workdays, injuries, side_income, choose_hours, pay, fate, settle, month, work):
-    globals()[_rule.__name__] = numba.njit(cache=True)(_rule)
+    globals()[_rule.__name__] = numba.njit(_nrt=False, error_model="numpy", cache=True)(_rule)
 
 
-@numba.njit(cache=True)
+@numba.njit(_nrt=False, error_model="numpy", cache=True)
 def terms_of(terms, s):
     """Sector s's ``Terms`` from the month's terms as an array (sectors x fields)."""
     return Terms(terms[s, 0], terms[s, 1], terms[s, 2], terms[s, 3], terms[s, 4], terms[s, 5],
                  terms[s, 6], terms[s, 7], terms[s, 8])
 
 
-@numba.njit(cache=True)
+@numba.njit(_nrt=False, error_model="numpy", cache=True)
 def month_all(r, terms, sector, draws, skill, target, months_left, ledger, arrears, fatigue,
               hours, status, payout, gross, side, quota_due, quota_paid, living, credited,
               hours_worked, days_worked, months_abroad):
@@ -382,7 +382,7 @@ def month_all(r, terms, sector, draws, skill, target, months_left, ledger, arrea
         months_abroad[i] += 1.0
 
 
-@numba.njit(cache=True)
+@numba.njit(_nrt=False, error_model="numpy", cache=True)
 def work_all(r, terms, sector, firm, pressure, draws, skill, target, months_left, ledger,
              arrears, fatigue, balance, status, worked):
     """``work`` for every worker abroad, into the rows of ``worked`` (one row per name

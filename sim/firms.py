@@ -118,7 +118,7 @@ def settle(r: economy.Rules, w: economy.Workers, worked: np.ndarray, abroad: np.
 assert len(economy.WORK_OUT) == 15
 
 
-@numba.njit(cache=True)
+@numba.njit(_nrt=False, error_model="numpy", cache=True)
 def settle_firms(r, first, last, firm_starts, firm_sizes, first_team, teams, team_starts,
                  team_sizes, m, abroad, u_escape, u_site, ledger, arrears, balance, net_total,
                  fatigue, hours, months_left, status, payout, debt, goal, gross, side,
@@ -179,7 +179,7 @@ def settle_firms(r, first, last, firm_starts, firm_sizes, first_team, teams, tea
                     reserve[f] -= payout[i]
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(_nrt=False, error_model="numpy", cache=True, inline="always")
 def pool_team(r, a, b, cut, m, abroad, ledger, arrears, balance, credited, margin):
     """2. Within a team: what members repaid goes to those who lent, in proportion to
     what each is owed; then the savings (ledgers) of those not short this month cover
@@ -215,7 +215,7 @@ def pool_team(r, a, b, cut, m, abroad, ledger, arrears, balance, credited, margi
     return covered
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(_nrt=False, error_model="numpy", cache=True, inline="always")
 def pay_state(r, f, a, b, m, short, reserve, pressure, firm_due, firm_paid, firm_covered):
     """4. The firm's cash: the host's pay in, food and the state's quota out, drawing on
     its credit (``firm_credit_months`` of its quota bill) before it pays the state
@@ -238,7 +238,7 @@ def pay_state(r, f, a, b, m, short, reserve, pressure, firm_due, firm_paid, firm
     return paid / due if due > 0 else 0.0
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(_nrt=False, error_model="numpy", cache=True, inline="always")
 def leave_or_stay(r, i, average, most, m, arrears, ledger, net_total, months_abroad,
                   months_left, debt, goal, u_escape):
     """5. Seriously injured; escaped; sent home for arrears (by the firm's valuation:
@@ -266,7 +266,7 @@ def leave_or_stay(r, i, average, most, m, arrears, ledger, net_total, months_abr
     return COMPLETED if months_left[i] <= 0 else ABROAD
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(_nrt=False, error_model="numpy", cache=True, inline="always")
 def escape_hazard(r, i, expected, m, arrears, ledger, months_left, debt, goal):
     """The monthly chance of escape: a base hazard that rises with arrears (months of
     quota, up to 6), with hours beyond a normal day (at the coerced maximum:
@@ -283,7 +283,7 @@ def escape_hazard(r, i, expected, m, arrears, ledger, months_left, debt, goal):
                                     + r.escape_goal_weight * lost)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(_nrt=False, error_model="numpy", cache=True, inline="always")
 def punish(r, f, first_team, teams, team_starts, team_sizes, abroad, status, ledger, margin,
            u_site, firm_escapes, deported, escaped_here):
     """After an escape the team's ledgers are docked (``punishment_usd`` each, kept by
@@ -306,7 +306,7 @@ def punish(r, f, first_team, teams, team_starts, team_sizes, abroad, status, led
                     status[i] = HOME_COLLECTIVE
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(_nrt=False, error_model="numpy", cache=True, inline="always")
 def share_balances(a, b, abroad, status, balance, team_transfer):
     """A team mate who left leaves its balance to those who stay, in equal shares."""
     gone = staying = 0.0
@@ -325,7 +325,7 @@ def share_balances(a, b, abroad, status, balance, team_transfer):
             balance[i] += moved
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(_nrt=False, error_model="numpy", cache=True, inline="always")
 def settlement(r, status, net):
     """At departure (and for those abroad, as if now): the ledger less the arrears, less
     the forfeit (all of an escapee's; ``ledger_forfeit_share`` of those sent home for

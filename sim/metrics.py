@@ -2,7 +2,9 @@
 numbers."""
 
 import math
+from typing import NamedTuple
 
+import numba
 import numpy as np
 
 from sim import economy
@@ -113,6 +115,55 @@ def missed_goal(take_home, debt, goal):
     """A worker misses its goal when what it brings home, once the entry debt is repaid,
     falls short of the savings goal."""
     return take_home - debt < goal
+
+
+class Tally(NamedTuple):
+    """One pass over the workers at a month's end (``tally``): what the monthly series
+    are made of."""
+
+    by_status: np.ndarray  # workers in each status (economy.STATUS_NAMES)
+    abroad_by_sector: np.ndarray
+    in_arrears: int  # workers abroad with unpaid quota
+    pressure: float  # sum over workers abroad of their firm's pressure
+    team_loans: float  # sum of what workers abroad owe their team mates
+    ledger: float  # sum of the ledgers of workers abroad
+    quota_paid: float  # totals over all workers, for this month's flows
+    hours_worked: float
+    days_worked: float
+    coerced_hours: float  # hours beyond ``max_hours``, over this month's days worked
+
+
+@numba.njit(cache=True)
+def _tally(status, sector, n_sectors, arrears, balance, ledger, firm, pressure, quota_paid,
+           hours_worked, days_worked, hours_this_month, days_this_month, max_hours):
+    by_status = np.zeros(len(economy.STATUS_NAMES), dtype=np.int64)
+    abroad_by_sector = np.zeros(n_sectors, dtype=np.int64)
+    in_arrears = 0
+    pressure_sum = loans = ledger_sum = paid = hours = days = coerced = 0.0
+    for i in range(len(status)):
+        by_status[status[i]] += 1
+        coerced += max(hours_this_month[i] - max_hours, 0.0) * days_this_month[i]
+        paid += quota_paid[i]
+        hours += hours_worked[i]
+        days += days_worked[i]
+        if status[i] == economy.ABROAD:
+            abroad_by_sector[sector[i]] += 1
+            in_arrears += arrears[i] > 0
+            pressure_sum += pressure[firm[i]]
+            loans += max(balance[i], 0.0)
+            ledger_sum += ledger[i]
+    return (by_status, abroad_by_sector, in_arrears, pressure_sum, loans, ledger_sum, paid,
+            hours, days, coerced)
+
+
+def tally(w: Workers, pressure: np.ndarray, hours: np.ndarray, days: np.ndarray,
+          max_hours: float) -> Tally:
+    """The month's counts and sums over the workers, in one compiled pass (recording a
+    month must stay cheap next to living it). ``hours`` and ``days`` are what each
+    worked this month (hours a day, days), ``pressure`` each firm's."""
+    return Tally(*_tally(w.status, w.sector, len(SECTORS), w.arrears, w.balance, w.ledger,
+                         w.firm, pressure, w.quota_paid, w.hours_worked, w.days_worked,
+                         hours, days, max_hours))
 
 
 def days_needed_share(p: dict, sector_key: str, quota_year_usd: float) -> float:

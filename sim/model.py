@@ -10,7 +10,7 @@ from mesa.datacollection import DataCollector
 
 from sim import economy, firms
 from sim.agents import Firm, State, Worker
-from sim.metrics import outcomes
+from sim.metrics import Tally, outcomes, tally
 from sim.scenario import (
     DEFAULT_SEED, QuotaScenario, ScenarioError, check_months, longest_contract,
 )
@@ -98,7 +98,8 @@ class QuotaModel(mesa.Model):
         if worker_agents:
             for row in range(w.n):
                 Worker(self, row)
-        self._record_month(paid=0.0, hours_worked=0.0, days_worked=0.0)
+        self.tally = self._tally()
+        self._record_month(self.tally)
         self.datacollector = DataCollector(model_reporters={name: name for name in SERIES})
         self.datacollector.collect(self)
 
@@ -113,7 +114,6 @@ class QuotaModel(mesa.Model):
         books the revenue, and the month is recorded."""
         self.state.set_policy()
         self.abroad_at_start = abroad = self.workers.status == economy.ABROAD
-        before = self._totals()
         self.rng.random(out=self.draws)
         self.fate_draws = self._fate_draws()
         if self.p["quota_payer"] == "worker":
@@ -130,10 +130,10 @@ class QuotaModel(mesa.Model):
             else:
                 self.agents_by_type[Worker].shuffle_do("step")
                 self.agents_by_type[Firm].shuffle_do("step")
-        paid, hours, days = self._totals() - before
-        self.state.collect(paid)
+        before, self.tally = self.tally, self._tally()
+        self.state.collect(self.tally.quota_paid - before.quota_paid)
         self.month += 1
-        self._record_month(paid, hours, days)
+        self._record_month(self.tally, before)
         self.datacollector.collect(self)
         self.running = self.month < self.months and self.abroad > 0
 
@@ -176,52 +176,44 @@ class QuotaModel(mesa.Model):
             self.step()
         return self
 
-    def _totals(self) -> np.ndarray:
-        w = self.workers
-        return np.array([w.quota_paid.sum(), w.hours_worked.sum(), w.days_worked.sum()])
+    def _tally(self) -> Tally:
+        worked = self.worked
+        return tally(self.workers, self.firms.pressure, worked[economy.WORK_OUT.index("hours")],
+                     worked[economy.WORK_OUT.index("days_worked")], self.p["max_hours"])
 
-    def _record_month(self, paid, hours_worked, days_worked) -> None:
-        """The model-level series for this month, read by the DataCollector.
-
-        Counts, not boolean indexing or bincount: this runs every month and must stay
-        cheap next to the month itself."""
-        w = self.workers
-        abroad = w.status == economy.ABROAD
-        n = np.count_nonzero(abroad)
+    def _record_month(self, t: Tally, before: Tally | None = None) -> None:
+        """The model-level series for this month (``t``: its tally; ``before``: last
+        month's, for the month's flows), read by the DataCollector."""
+        n = int(t.by_status[economy.ABROAD])
         self.abroad = n
-        self.share_in_arrears = np.count_nonzero((w.arrears > 0) & abroad) / n if n else 0.0
-        self.sent_home_arrears = np.count_nonzero(w.status == economy.HOME_ARREARS)
-        self.sent_home_injury = np.count_nonzero(w.status == economy.HOME_INJURY)
-        self.completed = np.count_nonzero(w.status == economy.COMPLETED)
-        self.escaped = np.count_nonzero(w.status == economy.ESCAPED)
-        self.sent_home_collective = np.count_nonzero(w.status == economy.HOME_COLLECTIVE)
-        self.mean_pressure = float(self.firms.pressure[w.firm[abroad]].mean()) if n else 0.0
-        worked = dict(zip(economy.WORK_OUT, self.worked))
-        beyond = np.maximum(worked["hours"] - self.p["max_hours"], 0.0) * worked["days_worked"]
-        self.coerced_hours_per_day = float(beyond.sum() / days_worked) if days_worked else 0.0
-        self.team_loans_usd = float(np.maximum(w.balance, 0.0)[abroad].sum())
+        (self.completed, self.sent_home_arrears, self.sent_home_injury, self.escaped,
+         self.sent_home_collective) = (int(c) for c in t.by_status[1:])
+        self.share_in_arrears = t.in_arrears / n if n else 0.0
+        self.mean_pressure = t.pressure / n if n else 0.0
+        self.team_loans_usd = t.team_loans
+        self.mean_ledger_usd = t.ledger / n if n else 0.0
         self.firm_reserve_usd = float(self.firms.reserve.sum())
-        self._count_berry_kg(self.abroad_at_start)
-        self.mean_hours_per_day = float(hours_worked / days_worked) if days_worked else 0.0
+        paid, hours, days = (0.0, 0.0, 0.0) if before is None else (
+            t.quota_paid - before.quota_paid, t.hours_worked - before.hours_worked,
+            t.days_worked - before.days_worked)
         self.revenue_usd = float(paid)
-        self.mean_ledger_usd = float(w.ledger[abroad].mean()) if n else 0.0
+        self.mean_hours_per_day = float(hours / days) if days else 0.0
+        self.coerced_hours_per_day = float(t.coerced_hours / days) if days else 0.0
         terms = self.state.terms
-        if n and terms is not None:
-            abroad_by_sector = np.bincount(w.sector[abroad], minlength=len(self.counts))
-            self.quota_usd = float((abroad_by_sector * terms.quota_usd).sum() / n)
-        else:
-            self.quota_usd = 0.0
+        self.quota_usd = float((t.abroad_by_sector * terms.quota_usd).sum() / n) \
+            if n and terms is not None else 0.0
+        if before is not None:
+            self._count_berry_kg(before.abroad_by_sector)
         # the rate of the month just lived, like every flow in this row
         self.rub_per_usd = float(self.state.rub_path[max(self.month - 1, 0)])
 
-
-    def _count_berry_kg(self, abroad: np.ndarray) -> None:
+    def _count_berry_kg(self, abroad_by_sector: np.ndarray) -> None:
         """This month's kilograms of berries that pay a logger's quota, counted for the
-        loggers abroad if logging has stopped (the off-season)."""
+        loggers abroad at its start if logging has stopped (the off-season)."""
         terms, s = self.state.terms, SECTOR_KEYS.index("logging_rfe")
         if terms is None or terms.season[s] > 0 or not terms.berry_usd_per_kg[s]:
             return
-        loggers = np.count_nonzero(abroad & (self.workers.sector == s))
+        loggers = int(abroad_by_sector[s])
         self.berry_kg_months[0] += loggers * float(terms.quota_usd[s] / terms.berry_usd_per_kg[s])
         self.berry_kg_months[1] += loggers
 
