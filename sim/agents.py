@@ -141,6 +141,7 @@ class Worker(mesa.Agent):
                                    out[len(economy.MONTH_STATE):]):
                 getattr(w, name)[row] += value
             w.months_abroad[row] += 1.0
+            w.days[row] = out[economy.MONTH_OUT.index("days_worked")]
             return
         pressure = model.firms.pressure.item(w.firm.item(row))
         model.worked[:, row] = economy.work(

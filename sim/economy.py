@@ -1,9 +1,10 @@
 """The monthly rules of a worker's life, as pure functions over numbers.
 
 Every rule is written once, for one worker, over numbers, and compiled with numba:
-the batched model runs it in a loop over the rows (``month_all``, ``work_all``), the
-per-agent reference calls it for its own row. Both therefore run the same compiled
-rules and give the same numbers, bit for bit, for the same draws. The parameters reach
+the batched model runs it in a loop over the rows (``month_all`` here, and
+``sim.firms.month`` under a firm), the per-agent reference calls it for its own row.
+Both therefore run the same compiled rules and give the same numbers, bit for bit, for
+the same draws. The parameters reach
 the rules as ``Rules`` and the sector's month as ``Terms`` (named tuples, which
 compiled code reads by attribute). The rules of teams and firms (``sim.firms``) work on
 the rows of whole firms. No Mesa here.
@@ -22,6 +23,13 @@ from typing import NamedTuple
 
 import numba
 import numpy as np
+
+# How every rule and loop is compiled. Without reference counting (``_nrt=False``, as
+# numba's own hot kernels): nothing here allocates, and counting the arrays handed to
+# each inlined rule, on every row, cost more than the rules themselves. ``inlined`` is
+# for the rules of teams and firms, which loops call once per team or firm.
+compiled = numba.njit(_nrt=False, error_model="numpy", cache=True)
+inlined = numba.njit(_nrt=False, error_model="numpy", cache=True, inline="always")
 
 DAYS_IN_MONTH = 30
 FULL_MONTH_DAYS = 26  # a reported monthly wage is for this many days at normal hours
@@ -50,6 +58,7 @@ class Workers:
     net_total: np.ndarray  # pay less quota and food so far: the firm's view of the worker
     fatigue: np.ndarray  # 0 rested .. 1 exhausted
     hours: np.ndarray  # hours a day worked last month
+    days: np.ndarray  # days of main work last month
     status: np.ndarray  # ABROAD, COMPLETED, HOME_ARREARS, HOME_INJURY, ESCAPED, ...
     payout: np.ndarray  # paid at return
     # totals over the stay, for the outcomes and the money check
@@ -102,6 +111,7 @@ def draw_workers(p: dict, counts: np.ndarray, rng: np.random.Generator) -> Worke
         net_total=zeros.copy(),
         fatigue=zeros.copy(),
         hours=zeros.copy(),
+        days=zeros.copy(),
         status=np.zeros(n, dtype=np.int8),
         payout=zeros.copy(),
         **{name: zeros.copy() for name in TOTALS},
@@ -349,19 +359,19 @@ WORK_OUT = ("fatigue", "hours", "serious", "gross", "side", "living", "quota_due
 
 # the rules above, compiled: the batched loops run them, and so does each agent
 for _rule in (workdays, injuries, side_income, choose_hours, pay, fate, settle, month, work):
-    globals()[_rule.__name__] = numba.njit(_nrt=False, error_model="numpy", cache=True)(_rule)
+    globals()[_rule.__name__] = compiled(_rule)
 
 
-@numba.njit(_nrt=False, error_model="numpy", cache=True)
+@compiled
 def terms_of(terms, s):
     """Sector s's ``Terms`` from the month's terms as an array (sectors x fields)."""
     return Terms(terms[s, 0], terms[s, 1], terms[s, 2], terms[s, 3], terms[s, 4], terms[s, 5],
                  terms[s, 6], terms[s, 7], terms[s, 8])
 
 
-@numba.njit(_nrt=False, error_model="numpy", cache=True)
+@compiled
 def month_all(r, terms, sector, draws, skill, target, months_left, ledger, arrears, fatigue,
-              hours, status, payout, gross, side, quota_due, quota_paid, living, credited,
+              hours, days, status, payout, gross, side, quota_due, quota_paid, living, credited,
               hours_worked, days_worked, months_abroad):
     """``month`` for every worker abroad, in place: the batched founding structure."""
     for i in range(len(sector)):
@@ -371,6 +381,7 @@ def month_all(r, terms, sector, draws, skill, target, months_left, ledger, arrea
                     arrears[i], fatigue[i], draws[0, i], draws[1, i], draws[2, i], draws[3, i])
         ledger[i], arrears[i], fatigue[i], hours[i], months_left[i] = out[:5]
         status[i], payout[i] = out[5], out[6]
+        days[i] = out[14]
         gross[i] += out[7]
         side[i] += out[8]
         quota_due[i] += out[9]
@@ -380,18 +391,3 @@ def month_all(r, terms, sector, draws, skill, target, months_left, ledger, arrea
         hours_worked[i] += out[13]
         days_worked[i] += out[14]
         months_abroad[i] += 1.0
-
-
-@numba.njit(_nrt=False, error_model="numpy", cache=True)
-def work_all(r, terms, sector, firm, pressure, draws, skill, target, months_left, ledger,
-             arrears, fatigue, balance, status, worked):
-    """``work`` for every worker abroad, into the rows of ``worked`` (one row per name
-    of ``WORK_OUT``; zero for those not abroad): the batched firm structure."""
-    for i in range(len(sector)):
-        if status[i] != ABROAD:
-            continue
-        out = work(r, terms_of(terms, sector[i]), pressure[firm[i]], skill[i], target[i],
-                   months_left[i], ledger[i], arrears[i], fatigue[i], balance[i],
-                   draws[0, i], draws[1, i], draws[2, i], draws[3, i])
-        for k in range(len(out)):
-            worked[k, i] = out[k]

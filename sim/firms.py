@@ -30,11 +30,12 @@ same compiled code and so the same numbers.
 import math
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
 from sim import economy
-from sim.economy import ABROAD, COMPLETED, ESCAPED, HOME_ARREARS, HOME_COLLECTIVE, HOME_INJURY
+from sim.economy import (
+    ABROAD, COMPLETED, ESCAPED, HOME_ARREARS, HOME_COLLECTIVE, HOME_INJURY, compiled, inlined,
+)
 
 
 @dataclass
@@ -92,24 +93,43 @@ def start_firms(p: dict, w: economy.Workers, quota_usd: np.ndarray) -> Firms:
 
 NO_DRAWS = np.zeros(0)
 
+# the worker and firm arrays the settlement reads and writes, in the order ``settle_firm``
+# unpacks them
+WORKER_ARRAYS = ("ledger", "arrears", "balance", "net_total", "fatigue", "hours", "days",
+                 "months_left", "status", "payout", "debt", "goal", "gross", "side",
+                 "quota_due", "quota_paid", "living", "credited", "margin", "team_transfer",
+                 "hours_worked", "days_worked", "months_abroad")
+FIRM_ARRAYS = ("reserve", "pressure", "quota_due", "quota_paid", "covered", "escapes",
+               "deported")
+
+
+def _arrays(w: economy.Workers, f: Firms, seg: Segments, u_escape, u_site) -> tuple:
+    draws = (NO_DRAWS, NO_DRAWS) if u_escape is None else (u_escape, u_site)
+    return ((seg.firm_starts, seg.firm_sizes, seg.first_team, seg.teams, seg.team_starts,
+             seg.team_sizes), *draws, tuple(getattr(w, name) for name in WORKER_ARRAYS),
+            tuple(getattr(f, name) for name in FIRM_ARRAYS))
+
+
+def month(r: economy.Rules, terms: np.ndarray, draws: np.ndarray, w: economy.Workers,
+          abroad: np.ndarray, f: Firms, seg: Segments, scratch: np.ndarray,
+          u_escape: np.ndarray | None, u_site: np.ndarray | None) -> None:
+    """The batched month under the dispatching firm: firm by firm, each worker abroad
+    works (``economy.work``, under the sector's ``terms`` and its ``draws``) and the firm
+    settles the month (``settle_firm``). ``scratch`` holds one firm's work (rows of
+    ``WORK_OUT``, a column per worker of the largest firm). Updates ``w`` and ``f``."""
+    month_firms(r, terms, draws, w.sector, w.skill, w.target, scratch, abroad,
+                *_arrays(w, f, seg, u_escape, u_site))
+
 
 def settle(r: economy.Rules, w: economy.Workers, worked: np.ndarray, abroad: np.ndarray,
            f: Firms, seg: Segments, firms: range, u_escape: np.ndarray | None,
            u_site: np.ndarray | None) -> None:
-    """The firm's side of the month for the firms in ``firms`` (all of them in the
-    batched model, one in ``Firm.step``): ``worked`` holds what each worker did
+    """The firm's side of the month for the firms in ``firms`` (one, in ``Firm.step``),
+    once each worker has worked it: ``worked`` holds what each worker did
     (``economy.work``, one row per name of ``WORK_OUT``; zero for those not abroad).
     Updates ``w`` and ``f`` in place."""
-    escapes = u_escape is not None
-    settle_firms(r, firms.start, firms.stop, seg.firm_starts, seg.firm_sizes, seg.first_team,
-                 seg.teams, seg.team_starts, seg.team_sizes, worked, abroad,
-                 u_escape if escapes else NO_DRAWS, u_site if escapes else NO_DRAWS,
-                 w.ledger, w.arrears, w.balance, w.net_total, w.fatigue, w.hours,
-                 w.months_left, w.status, w.payout, w.debt, w.goal, w.gross, w.side,
-                 w.quota_due, w.quota_paid, w.living, w.credited, w.margin, w.team_transfer,
-                 w.hours_worked, w.days_worked, w.months_abroad,
-                 f.reserve, f.pressure, f.quota_due, f.quota_paid, f.covered, f.escapes,
-                 f.deported)
+    settle_firms(r, firms.start, firms.stop, worked, abroad,
+                 *_arrays(w, f, seg, u_escape, u_site))
 
 
 # the rows of ``worked`` (economy.WORK_OUT)
@@ -118,69 +138,114 @@ def settle(r: economy.Rules, w: economy.Workers, worked: np.ndarray, abroad: np.
 assert len(economy.WORK_OUT) == 15
 
 
-@numba.njit(_nrt=False, error_model="numpy", cache=True)
-def settle_firms(r, first, last, firm_starts, firm_sizes, first_team, teams, team_starts,
-                 team_sizes, m, abroad, u_escape, u_site, ledger, arrears, balance, net_total,
-                 fatigue, hours, months_left, status, payout, debt, goal, gross, side,
-                 quota_due, quota_paid, living, credited, margin, team_transfer,
-                 hours_worked, days_worked, months_abroad, reserve, pressure, firm_due,
-                 firm_paid, firm_covered, firm_escapes, deported):
-    """Each firm in ``first`` .. ``last``: 2. its teams (``pool_team``), 3. its cut,
-    4. its cash and the state's quota (``pay_state``), 5. who leaves (``leave_or_stay``),
-    punishment after an escape, and payouts."""
-    # the largest escape hazard: a draw above it needs no closer look
-    most = r.escape_rate * math.exp(6 * r.escape_arrears_weight + r.escape_hours_weight
-                                    + r.escape_goal_weight)
-    for f in range(first, last):
+
+@compiled
+def month_firms(r, terms, draws, sector, skill, target, scratch, abroad, seg, u_escape,
+                u_site, ws, fs):
+    """``month``: every firm's workers work, then the firm settles."""
+    firm_starts, firm_sizes = seg[0], seg[1]
+    (ledger, arrears, balance, net_total, fatigue, hours, days, months_left, status,
+     payout, debt, goal, gross, side, quota_due, quota_paid, living, credited, margin,
+     team_transfer, hours_worked, days_worked, months_abroad) = ws
+    pressure = fs[1]
+    most = highest_hazard(r)
+    for f in range(len(firm_starts)):
         a, b = firm_starts[f], firm_starts[f] + firm_sizes[f]
-        cut = r.firm_cut_share + (1 - r.firm_cut_share) * pressure[f]
-        short = 0.0
-        for k in range(first_team[f], first_team[f] + teams[f]):
-            short += pool_team(r, team_starts[k], team_starts[k] + team_sizes[k], cut, m,
-                               abroad, ledger, arrears, balance, credited, margin)
-        paid_share = pay_state(r, f, a, b, m, short, reserve, pressure, firm_due, firm_paid,
-                               firm_covered)
-        count = 0.0
-        expected_sum = 0.0
-        for i in range(a, b):
-            if not abroad[i]:
-                continue
-            gross[i] += m[_GROSS, i]
-            side[i] += m[_SIDE, i]
-            quota_due[i] += m[_QUOTA, i]
-            quota_paid[i] += m[_QUOTA, i] * paid_share
-            living[i] += m[_LIVING, i]
-            hours_worked[i] += m[_HOURS_WORKED, i]
-            days_worked[i] += m[_DAYS_WORKED, i]
-            months_abroad[i] += 1.0
-            net_total[i] += m[_NET, i]
-            fatigue[i] = m[_FATIGUE, i]
-            hours[i] = m[_HOURS, i]
-            months_left[i] -= 1
-            count += 1.0
-            expected_sum += net_total[i] / max(months_abroad[i], 1.0)
-        average = expected_sum / max(count, 1.0)
-        escaped_here = 0
         for i in range(a, b):
             if abroad[i]:
-                status[i] = leave_or_stay(r, i, average, most, m, arrears, ledger, net_total,
-                                          months_abroad, months_left, debt, goal, u_escape)
-                escaped_here += status[i] == ESCAPED
-        if escaped_here:
-            punish(r, f, first_team, teams, team_starts, team_sizes, abroad, status, ledger,
-                   margin, u_site, firm_escapes, deported, escaped_here)
-        for k in range(first_team[f], first_team[f] + teams[f]):
-            share_balances(team_starts[k], team_starts[k] + team_sizes[k], abroad, status,
-                           balance, team_transfer)
-        for i in range(a, b):
-            if abroad[i]:
-                payout[i] = settlement(r, status[i], ledger[i] - arrears[i])
-                if status[i] != ABROAD:
-                    reserve[f] -= payout[i]
+                out = economy.work(r, economy.terms_of(terms, sector[i]), pressure[f],
+                                   skill[i], target[i], months_left[i], ledger[i],
+                                   arrears[i], fatigue[i], balance[i], draws[0, i],
+                                   draws[1, i], draws[2, i], draws[3, i])
+                for k in range(len(out)):
+                    scratch[k, i - a] = out[k]
+            else:
+                scratch[:, i - a] = 0.0
+        settle_firm(r, f, a, most, scratch, abroad, seg, u_escape, u_site, ws, fs)
 
 
-@numba.njit(_nrt=False, error_model="numpy", cache=True, inline="always")
-def pool_team(r, a, b, cut, m, abroad, ledger, arrears, balance, credited, margin):
+@compiled
+def settle_firms(r, first, last, worked, abroad, seg, u_escape, u_site, ws, fs):
+    """``settle``: the firms ``first`` .. ``last`` settle the month ``worked``."""
+    most = highest_hazard(r)
+    for f in range(first, last):
+        settle_firm(r, f, 0, most, worked, abroad, seg, u_escape, u_site, ws, fs)
+
+
+@inlined
+def highest_hazard(r):
+    """The largest monthly escape hazard (``escape_hazard``): a draw above it needs no
+    closer look."""
+    return r.escape_rate * math.exp(6 * r.escape_arrears_weight + r.escape_hours_weight
+                                    + r.escape_goal_weight)
+
+
+@inlined
+def settle_firm(r, f, o, most, m, abroad, seg, u_escape, u_site, ws, fs):
+    """Firm f settles the month its workers worked (worker i's work in column i - o of
+    ``m``): 2. its teams (``pool_team``), 3. its cut, 4. its cash and the state's quota
+    (``pay_state``), 5. who leaves (``leave_or_stay``), punishment after an escape, and
+    payouts."""
+    firm_starts, firm_sizes, first_team, teams, team_starts, team_sizes = seg
+    (ledger, arrears, balance, net_total, fatigue, hours, days, months_left, status,
+     payout, debt, goal, gross, side, quota_due, quota_paid, living, credited, margin,
+     team_transfer, hours_worked, days_worked, months_abroad) = ws
+    reserve, pressure, firm_due, firm_paid, firm_covered, firm_escapes, deported = fs
+    a, b = firm_starts[f], firm_starts[f] + firm_sizes[f]
+    cut = r.firm_cut_share + (1 - r.firm_cut_share) * pressure[f]
+    short = 0.0
+    for k in range(first_team[f], first_team[f] + teams[f]):
+        short += pool_team(r, team_starts[k], team_starts[k] + team_sizes[k], o, cut, m,
+                           abroad, ledger, arrears, balance, credited, margin)
+    paid_share = pay_state(r, f, a, b, o, m, short, reserve, pressure, firm_due, firm_paid,
+                           firm_covered)
+    count = 0.0
+    expected_sum = 0.0
+    for i in range(a, b):
+        if not abroad[i]:
+            continue
+        j = i - o
+        gross[i] += m[_GROSS, j]
+        side[i] += m[_SIDE, j]
+        quota_due[i] += m[_QUOTA, j]
+        quota_paid[i] += m[_QUOTA, j] * paid_share
+        living[i] += m[_LIVING, j]
+        hours_worked[i] += m[_HOURS_WORKED, j]
+        days_worked[i] += m[_DAYS_WORKED, j]
+        months_abroad[i] += 1.0
+        net_total[i] += m[_NET, j]
+        fatigue[i] = m[_FATIGUE, j]
+        hours[i] = m[_HOURS, j]
+        days[i] = m[_DAYS_WORKED, j]
+        months_left[i] -= 1
+        count += 1.0
+        expected_sum += net_total[i] / max(months_abroad[i], 1.0)
+    average = expected_sum / max(count, 1.0)
+    escaped_here = 0
+    for i in range(a, b):
+        if abroad[i]:
+            j = i - o
+            u = u_escape[i] if len(u_escape) else math.inf
+            status[i] = leave_or_stay(r, m[_SERIOUS, j], m[_THRESHOLD, j], m[_QUOTA, j],
+                                      m[_HOURS, j], u, most, average, arrears[i], ledger[i],
+                                      net_total[i], months_abroad[i], months_left[i],
+                                      debt[i], goal[i])
+            escaped_here += status[i] == ESCAPED
+    if escaped_here:
+        punish(r, f, first_team, teams, team_starts, team_sizes, abroad, status, ledger,
+               margin, u_site, firm_escapes, deported, escaped_here)
+    for k in range(first_team[f], first_team[f] + teams[f]):
+        share_balances(team_starts[k], team_starts[k] + team_sizes[k], abroad, status,
+                       balance, team_transfer)
+    for i in range(a, b):
+        if abroad[i]:
+            payout[i] = settlement(r, status[i], ledger[i] - arrears[i])
+            if status[i] != ABROAD:
+                reserve[f] -= payout[i]
+
+
+@inlined
+def pool_team(r, a, b, o, cut, m, abroad, ledger, arrears, balance, credited, margin):
     """2. Within a team: what members repaid goes to those who lent, in proportion to
     what each is owed; then the savings (ledgers) of those not short this month cover
     the shortfalls of those who are, as loans, in proportion to what each has and needs
@@ -189,34 +254,39 @@ def pool_team(r, a, b, cut, m, abroad, ledger, arrears, balance, credited, margi
     arrears to it."""
     repaid = claims = spare = short = 0.0
     for i in range(a, b):
-        repaid += m[_REPAY_TEAM, i]
+        repaid += m[_REPAY_TEAM, i - o]
         claims += max(-balance[i], 0.0)
-        if abroad[i] and m[_SHORTFALL, i] == 0:
+        if abroad[i] and m[_SHORTFALL, i - o] == 0:
             spare += max(ledger[i], 0.0)
-        short += m[_SHORTFALL, i]
+        short += m[_SHORTFALL, i - o]
     lent = min(spare, short)
+    # the shares each member receives, borrows and lends, per unit owed, short or saved
+    received = repaid / claims if claims > 0 else 0.0
+    borrowed = lent / short if short > 0 else 0.0
+    lending = lent / spare if spare > 0 else 0.0
     covered = 0.0
     for i in range(a, b):
-        receive = max(-balance[i], 0.0) * (repaid / claims) if claims > 0 else 0.0
-        savings = max(ledger[i], 0.0) if abroad[i] and m[_SHORTFALL, i] == 0 else 0.0
-        borrow = m[_SHORTFALL, i] * (lent / short) if short > 0 else 0.0
-        lend = savings * (lent / spare) if spare > 0 else 0.0
-        balance[i] = balance[i] - m[_REPAY_TEAM, i] + receive + borrow - lend
+        j = i - o
+        receive = max(-balance[i], 0.0) * received
+        savings = max(ledger[i], 0.0) if abroad[i] and m[_SHORTFALL, j] == 0 else 0.0
+        borrow = m[_SHORTFALL, j] * borrowed
+        lend = savings * lending
+        balance[i] = balance[i] - m[_REPAY_TEAM, j] + receive + borrow - lend
         if not abroad[i]:
             continue
-        kept = m[_SURPLUS, i]
+        kept = m[_SURPLUS, j]
         credit = (1 - cut) * kept + receive
         credited[i] += credit
         margin[i] += cut * kept
         ledger[i] = ledger[i] + credit - lend
-        firm_covers = m[_SHORTFALL, i] - borrow
-        arrears[i] = arrears[i] + firm_covers - m[_REPAY_ARREARS, i]
+        firm_covers = m[_SHORTFALL, j] - borrow
+        arrears[i] = arrears[i] + firm_covers - m[_REPAY_ARREARS, j]
         covered += firm_covers
     return covered
 
 
-@numba.njit(_nrt=False, error_model="numpy", cache=True, inline="always")
-def pay_state(r, f, a, b, m, short, reserve, pressure, firm_due, firm_paid, firm_covered):
+@inlined
+def pay_state(r, f, a, b, o, m, short, reserve, pressure, firm_due, firm_paid, firm_covered):
     """4. The firm's cash: the host's pay in, food and the state's quota out, drawing on
     its credit (``firm_credit_months`` of its quota bill) before it pays the state
     short. Sets next month's pressure: the share of its quota bill it covered for
@@ -224,9 +294,9 @@ def pay_state(r, f, a, b, m, short, reserve, pressure, firm_due, firm_paid, firm
     quota it paid."""
     inflow = food = due = 0.0
     for i in range(a, b):
-        inflow += m[_GROSS, i]
-        food += m[_LIVING, i]
-        due += m[_QUOTA, i]
+        inflow += m[_GROSS, i - o]
+        food += m[_LIVING, i - o]
+        due += m[_QUOTA, i - o]
     credit = r.firm_credit_months * due
     paid = min(max(reserve[f] + inflow - food + credit, 0.0), due)
     reserve[f] += inflow - food - paid
@@ -238,52 +308,51 @@ def pay_state(r, f, a, b, m, short, reserve, pressure, firm_due, firm_paid, firm
     return paid / due if due > 0 else 0.0
 
 
-@numba.njit(_nrt=False, error_model="numpy", cache=True, inline="always")
-def leave_or_stay(r, i, average, most, m, arrears, ledger, net_total, months_abroad,
-                  months_left, debt, goal, u_escape):
-    """5. Seriously injured; escaped; sent home for arrears (by the firm's valuation:
-    in arrears, judged on a record of ``firm_review_months`` or once it owes
-    ``enforcement_months`` of quota, losing the firm money month after month, and worth
-    less than an average replacement after the delay; or at the threshold); home at
-    the contract's end; or another month abroad."""
-    if m[_SERIOUS, i] > 0:
+@inlined
+def leave_or_stay(r, serious, threshold, quota, hours, u, most, average, arrears, ledger,
+                  net_total, months_abroad, months_left, debt, goal):
+    """5. Seriously injured; escaped (``u``: the worker's uniform draw); sent home for
+    arrears (by the firm's valuation: in arrears, judged on a record of
+    ``firm_review_months`` or once it owes ``enforcement_months`` of quota, the
+    ``threshold``, losing the firm money month after month, and worth less than an
+    average replacement after the delay; or at the threshold); home at the contract's
+    end; or another month abroad."""
+    if serious > 0:
         return HOME_INJURY
-    expected = net_total[i] / max(months_abroad[i], 1.0)
+    expected = net_total / max(months_abroad, 1.0)
     # the hazard is computed only when the draw is below its largest value, ``most``
-    if (len(u_escape) and u_escape[i] < most
-            and u_escape[i] < escape_hazard(r, i, expected, m, arrears, ledger, months_left,
-                                            debt, goal)):
+    if u < most and u < escape_hazard(r, expected, quota, hours, arrears, ledger,
+                                      months_left, debt, goal):
         return ESCAPED
-    owes = arrears[i] >= m[_THRESHOLD, i] * (1 - 1e-9)
+    owes = arrears >= threshold * (1 - 1e-9)
     if r.firm_enforces:
-        judged = months_abroad[i] >= r.firm_review_months or owes
-        replaced = average * max(months_left[i] - r.replacement_delay_months, 0.0)
-        if (arrears[i] > 1e-9 and judged and expected < 0
-                and expected * months_left[i] < replaced):
+        judged = months_abroad >= r.firm_review_months or owes
+        replaced = average * max(months_left - r.replacement_delay_months, 0.0)
+        if arrears > 1e-9 and judged and expected < 0 and expected * months_left < replaced:
             return HOME_ARREARS
-    elif arrears[i] > 0 and owes:
+    elif arrears > 0 and owes:
         return HOME_ARREARS
-    return COMPLETED if months_left[i] <= 0 else ABROAD
+    return COMPLETED if months_left <= 0 else ABROAD
 
 
-@numba.njit(_nrt=False, error_model="numpy", cache=True, inline="always")
-def escape_hazard(r, i, expected, m, arrears, ledger, months_left, debt, goal):
+@inlined
+def escape_hazard(r, expected, quota, hours, arrears, ledger, months_left, debt, goal):
     """The monthly chance of escape: a base hazard that rises with arrears (months of
     quota, up to 6), with hours beyond a normal day (at the coerced maximum:
     ``escape_hours_weight``), and once the savings goal is out of reach at the pace so
     far."""
-    behind = min(arrears[i] / max(m[_QUOTA, i], 1e-9), 6.0)
+    behind = min(arrears / max(quota, 1e-9), 6.0)
     span = max(r.coerced_max_hours - r.normal_hours, 1e-9)
-    overtime = min(max((m[_HOURS, i] - r.normal_hours) / span, 0.0), 1.0)
-    at_return = ((ledger[i] - arrears[i] + max(expected, 0.0) * months_left[i])
+    overtime = min(max((hours - r.normal_hours) / span, 0.0), 1.0)
+    at_return = ((ledger - arrears + max(expected, 0.0) * months_left)
                  * (1 - r.settlement_deduction_share) - r.airfare_usd)
-    lost = 1.0 if at_return - debt[i] < goal[i] else 0.0
+    lost = 1.0 if at_return - debt < goal else 0.0
     return r.escape_rate * math.exp(r.escape_arrears_weight * behind
                                     + r.escape_hours_weight * overtime
                                     + r.escape_goal_weight * lost)
 
 
-@numba.njit(_nrt=False, error_model="numpy", cache=True, inline="always")
+@inlined
 def punish(r, f, first_team, teams, team_starts, team_sizes, abroad, status, ledger, margin,
            u_site, firm_escapes, deported, escaped_here):
     """After an escape the team's ledgers are docked (``punishment_usd`` each, kept by
@@ -306,7 +375,7 @@ def punish(r, f, first_team, teams, team_starts, team_sizes, abroad, status, led
                     status[i] = HOME_COLLECTIVE
 
 
-@numba.njit(_nrt=False, error_model="numpy", cache=True, inline="always")
+@inlined
 def share_balances(a, b, abroad, status, balance, team_transfer):
     """A team mate who left leaves its balance to those who stay, in equal shares."""
     gone = staying = 0.0
@@ -325,7 +394,7 @@ def share_balances(a, b, abroad, status, balance, team_transfer):
             balance[i] += moved
 
 
-@numba.njit(_nrt=False, error_model="numpy", cache=True, inline="always")
+@inlined
 def settlement(r, status, net):
     """At departure (and for those abroad, as if now): the ledger less the arrears, less
     the forfeit (all of an escapee's; ``ledger_forfeit_share`` of those sent home for

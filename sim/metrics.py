@@ -135,14 +135,15 @@ class Tally(NamedTuple):
 
 @numba.njit(cache=True)
 def _tally(status, sector, n_sectors, arrears, balance, ledger, firm, pressure, quota_paid,
-           hours_worked, days_worked, hours_this_month, days_this_month, max_hours):
+           hours_worked, days_worked, worked, hours_a_day, days_of_work, max_hours):
     by_status = np.zeros(len(economy.STATUS_NAMES), dtype=np.int64)
     abroad_by_sector = np.zeros(n_sectors, dtype=np.int64)
     in_arrears = 0
     pressure_sum = loans = ledger_sum = paid = hours = days = coerced = 0.0
     for i in range(len(status)):
         by_status[status[i]] += 1
-        coerced += max(hours_this_month[i] - max_hours, 0.0) * days_this_month[i]
+        if worked[i]:
+            coerced += max(hours_a_day[i] - max_hours, 0.0) * days_of_work[i]
         paid += quota_paid[i]
         hours += hours_worked[i]
         days += days_worked[i]
@@ -156,14 +157,13 @@ def _tally(status, sector, n_sectors, arrears, balance, ledger, firm, pressure, 
             hours, days, coerced)
 
 
-def tally(w: Workers, pressure: np.ndarray, hours: np.ndarray, days: np.ndarray,
-          max_hours: float) -> Tally:
+def tally(w: Workers, pressure: np.ndarray, worked: np.ndarray, max_hours: float) -> Tally:
     """The month's counts and sums over the workers, in one compiled pass (recording a
-    month must stay cheap next to living it). ``hours`` and ``days`` are what each
-    worked this month (hours a day, days), ``pressure`` each firm's."""
+    month must stay cheap next to living it): ``pressure`` is each firm's, ``worked``
+    says who was abroad this month."""
     return Tally(*_tally(w.status, w.sector, len(SECTORS), w.arrears, w.balance, w.ledger,
                          w.firm, pressure, w.quota_paid, w.hours_worked, w.days_worked,
-                         hours, days, max_hours))
+                         worked, w.hours, w.days, max_hours))
 
 
 def days_needed_share(p: dict, sector_key: str, quota_year_usd: float) -> float:

@@ -87,7 +87,10 @@ class QuotaModel(mesa.Model):
         self.firms = firms.start_firms(p, w, self.state.quota_at_arrival())
         self.segments = firms.Segments.of(w.team, w.firm)
         self.rules = economy.Rules.of(p)
-        self.worked = np.zeros((len(economy.WORK_OUT), w.n))  # this month's work, by name
+        # this month's work of each worker (rows: WORK_OUT), for each Firm.step in the
+        # per-agent path; the batched path keeps one firm's at a time
+        self.worked = np.zeros((len(economy.WORK_OUT), w.n if engine == "agents" else 0))
+        self.scratch = np.zeros((len(economy.WORK_OUT), self.segments.firm_sizes.max(initial=0)))
         self.abroad_at_start = w.status == economy.ABROAD
         self.fate_draws = (None, None)
         # kg of berries that pay a month's logging quota, summed over logger-months of
@@ -121,15 +124,13 @@ class QuotaModel(mesa.Model):
                 self.work_all()
             else:
                 self.agents_by_type[Worker].shuffle_do("step")
+        elif self.engine == "batched":
+            firms.month(self.rules, self.state.terms_matrix, self.draws, self.workers, abroad,
+                        self.firms, self.segments, self.scratch, *self.fate_draws)
         else:
             self.worked.fill(0.0)
-            if self.engine == "batched":
-                self.work_for_firms()
-                firms.settle(self.rules, self.workers, self.worked, abroad, self.firms,
-                             self.segments, range(len(self.firms.reserve)), *self.fate_draws)
-            else:
-                self.agents_by_type[Worker].shuffle_do("step")
-                self.agents_by_type[Firm].shuffle_do("step")
+            self.agents_by_type[Worker].shuffle_do("step")
+            self.agents_by_type[Firm].shuffle_do("step")
         before, self.tally = self.tally, self._tally()
         self.state.collect(self.tally.quota_paid - before.quota_paid)
         self.month += 1
@@ -143,17 +144,9 @@ class QuotaModel(mesa.Model):
         w = self.workers
         economy.month_all(self.rules, self.state.terms_matrix, w.sector, self.draws,
                           w.skill, w.target, w.months_left, w.ledger, w.arrears, w.fatigue,
-                          w.hours, w.status, w.payout, w.gross, w.side, w.quota_due,
+                          w.hours, w.days, w.status, w.payout, w.gross, w.side, w.quota_due,
                           w.quota_paid, w.living, w.credited, w.hours_worked,
                           w.days_worked, w.months_abroad)
-
-    def work_for_firms(self) -> None:
-        """Every worker abroad works the month for its firm (``Worker.step``, compiled and
-        batched), into ``self.worked``."""
-        w = self.workers
-        economy.work_all(self.rules, self.state.terms_matrix, w.sector, w.firm,
-                         self.firms.pressure, self.draws, w.skill, w.target, w.months_left,
-                         w.ledger, w.arrears, w.fatigue, w.balance, w.status, self.worked)
 
     def outcomes(self) -> dict:
         """The run's outcomes so far (``metrics.outcomes``)."""
@@ -177,9 +170,8 @@ class QuotaModel(mesa.Model):
         return self
 
     def _tally(self) -> Tally:
-        worked = self.worked
-        return tally(self.workers, self.firms.pressure, worked[economy.WORK_OUT.index("hours")],
-                     worked[economy.WORK_OUT.index("days_worked")], self.p["max_hours"])
+        return tally(self.workers, self.firms.pressure, self.abroad_at_start,
+                     self.p["max_hours"])
 
     def _record_month(self, t: Tally, before: Tally | None = None) -> None:
         """The model-level series for this month (``t``: its tally; ``before``: last
