@@ -130,7 +130,7 @@ class Worker(mesa.Agent):
         if w.status.item(row) != economy.ABROAD:
             return
         terms = model.state.terms_by_sector[w.sector.item(row)]
-        draws = model.draws[:, row].tolist()
+        draws = model.draws[:, model.draw_column(row)].tolist()
         if model.p["quota_payer"] == "worker":
             out = economy.month(model.rules, terms, *(w.skill.item(row), w.target.item(row),
                                 w.months_left.item(row), w.ledger.item(row),
@@ -172,6 +172,8 @@ class Firm(mesa.Agent):
         """Settle the month of its workers (``firms.settle``): team loans, its cut,
         the state's quota from its cash, then who leaves, punishment, payouts."""
         model = self.model
+        segments = model.workforce.segments
+        first_row = segments.firm_starts[self.index]
         firms.settle(model.rules, model.workers, model.worked, model.abroad_at_start,
-                     model.firms, model.segments, range(self.index, self.index + 1),
-                     *model.fate_draws)
+                     model.firms, segments, range(self.index, self.index + 1),
+                     model.draw_column(first_row), *model.fate_draws)

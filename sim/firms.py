@@ -57,7 +57,8 @@ class Firms:
 @dataclass(frozen=True)
 class Segments:
     """Where each team and each firm starts among the rows, and which teams each firm
-    has: the rows are sorted by firm, then team."""
+    has: the rows are sorted by firm, then team. A firm's segment is the rows it holds;
+    ``firm_ids`` says which firm (row of ``Firms``) each segment is."""
 
     team_starts: np.ndarray
     team_sizes: np.ndarray
@@ -65,16 +66,18 @@ class Segments:
     firm_sizes: np.ndarray
     first_team: np.ndarray  # of each firm
     teams: np.ndarray  # how many each firm has
+    firm_ids: np.ndarray
 
     @classmethod
     def of(cls, team: np.ndarray, firm: np.ndarray) -> "Segments":
-        team_starts = np.flatnonzero(np.r_[True, team[1:] != team[:-1]])
-        firm_starts = np.flatnonzero(np.r_[True, firm[1:] != firm[:-1]])
         n = len(team)
+        team_starts = np.flatnonzero(np.r_[n > 0, team[1:] != team[:-1]])
+        firm_starts = np.flatnonzero(np.r_[n > 0, firm[1:] != firm[:-1]])
         first_team = np.searchsorted(team_starts, firm_starts)
         return cls(team_starts, np.diff(np.r_[team_starts, n]),
                    firm_starts, np.diff(np.r_[firm_starts, n]),
-                   first_team, np.diff(np.r_[first_team, len(team_starts)]))
+                   first_team, np.diff(np.r_[first_team, len(team_starts)]),
+                   firm[firm_starts].astype(np.int64))
 
 
 def start_firms(p: dict, w: economy.Workers, quota_usd: np.ndarray) -> Firms:
@@ -106,7 +109,7 @@ FIRM_ARRAYS = ("reserve", "pressure", "quota_due", "quota_paid", "covered", "esc
 def _arrays(w: economy.Workers, f: Firms, seg: Segments, u_escape, u_site) -> tuple:
     draws = (NO_DRAWS, NO_DRAWS) if u_escape is None else (u_escape, u_site)
     return ((seg.firm_starts, seg.firm_sizes, seg.first_team, seg.teams, seg.team_starts,
-             seg.team_sizes), *draws, tuple(getattr(w, name) for name in WORKER_ARRAYS),
+             seg.team_sizes, seg.firm_ids), *draws, tuple(getattr(w, name) for name in WORKER_ARRAYS),
             tuple(getattr(f, name) for name in FIRM_ARRAYS))
 
 
@@ -114,21 +117,23 @@ def month(r: economy.Rules, terms: np.ndarray, draws: np.ndarray, w: economy.Wor
           abroad: np.ndarray, f: Firms, seg: Segments, scratch: np.ndarray,
           u_escape: np.ndarray | None, u_site: np.ndarray | None) -> None:
     """The batched month under the dispatching firm: firm by firm, each worker abroad
-    works (``economy.work``, under the sector's ``terms`` and its ``draws``) and the firm
-    settles the month (``settle_firm``). ``scratch`` holds one firm's work (rows of
-    ``WORK_OUT``, a column per worker of the largest firm). Updates ``w`` and ``f``."""
+    works (``economy.work``, under the sector's ``terms`` and its ``draws``: a column
+    for each worker abroad, in row order, as ``u_escape``) and the firm settles the
+    month (``settle_firm``). ``scratch`` holds one firm's work (rows of ``WORK_OUT``, a
+    column per worker of the largest firm). Updates ``w`` and ``f``."""
     month_firms(r, terms, draws, w.sector, w.skill, w.target, scratch, abroad,
                 *_arrays(w, f, seg, u_escape, u_site))
 
 
 def settle(r: economy.Rules, w: economy.Workers, worked: np.ndarray, abroad: np.ndarray,
-           f: Firms, seg: Segments, firms: range, u_escape: np.ndarray | None,
-           u_site: np.ndarray | None) -> None:
+           f: Firms, seg: Segments, firms: range, first_column: int,
+           u_escape: np.ndarray | None, u_site: np.ndarray | None) -> None:
     """The firm's side of the month for the firms in ``firms`` (one, in ``Firm.step``),
     once each worker has worked it: ``worked`` holds what each worker did
-    (``economy.work``, one row per name of ``WORK_OUT``; zero for those not abroad).
+    (``economy.work``, one row per name of ``WORK_OUT``; zero for those not abroad);
+    the first of their workers abroad has column ``first_column`` of ``u_escape``.
     Updates ``w`` and ``f`` in place."""
-    settle_firms(r, firms.start, firms.stop, worked, abroad,
+    settle_firms(r, firms.start, firms.stop, first_column, worked, abroad,
                  *_arrays(w, f, seg, u_escape, u_site))
 
 
@@ -138,38 +143,46 @@ def settle(r: economy.Rules, w: economy.Workers, worked: np.ndarray, abroad: np.
 assert len(economy.WORK_OUT) == 15
 
 
-
 @compiled
 def month_firms(r, terms, draws, sector, skill, target, scratch, abroad, seg, u_escape,
                 u_site, ws, fs):
     """``month``: every firm's workers work, then the firm settles."""
-    firm_starts, firm_sizes = seg[0], seg[1]
+    firm_starts, firm_sizes, firm_ids = seg[0], seg[1], seg[6]
     (ledger, arrears, balance, net_total, fatigue, hours, days, months_left, status,
      payout, debt, goal, gross, side, quota_due, quota_paid, living, credited, margin,
      team_transfer, hours_worked, days_worked, months_abroad) = ws
     pressure = fs[1]
     most = highest_hazard(r)
+    d = 0  # the draws' column of the next worker abroad
     for f in range(len(firm_starts)):
-        a, b = firm_starts[f], firm_starts[f] + firm_sizes[f]
+        a, b, firm = firm_starts[f], firm_starts[f] + firm_sizes[f], firm_ids[f]
+        first_column = d
         for i in range(a, b):
             if abroad[i]:
-                out = economy.work(r, economy.terms_of(terms, sector[i]), pressure[f],
+                out = economy.work(r, economy.terms_of(terms, sector[i]), pressure[firm],
                                    skill[i], target[i], months_left[i], ledger[i],
-                                   arrears[i], fatigue[i], balance[i], draws[0, i],
-                                   draws[1, i], draws[2, i], draws[3, i])
+                                   arrears[i], fatigue[i], balance[i], draws[0, d],
+                                   draws[1, d], draws[2, d], draws[3, d])
+                d += 1
                 for k in range(len(out)):
                     scratch[k, i - a] = out[k]
             else:
                 scratch[:, i - a] = 0.0
-        settle_firm(r, f, a, most, scratch, abroad, seg, u_escape, u_site, ws, fs)
+        settle_firm(r, f, a, first_column, most, scratch, abroad, seg, u_escape, u_site,
+                    ws, fs)
 
 
 @compiled
-def settle_firms(r, first, last, worked, abroad, seg, u_escape, u_site, ws, fs):
-    """``settle``: the firms ``first`` .. ``last`` settle the month ``worked``."""
+def settle_firms(r, first, last, first_column, worked, abroad, seg, u_escape, u_site, ws, fs):
+    """``settle``: the firms ``first`` .. ``last`` settle the month ``worked``; the
+    first of their workers abroad has column ``first_column`` of the draws."""
     most = highest_hazard(r)
+    firm_starts, firm_sizes = seg[0], seg[1]
     for f in range(first, last):
-        settle_firm(r, f, 0, most, worked, abroad, seg, u_escape, u_site, ws, fs)
+        settle_firm(r, f, 0, first_column, most, worked, abroad, seg, u_escape, u_site, ws,
+                    fs)
+        for i in range(firm_starts[f], firm_starts[f] + firm_sizes[f]):
+            first_column += abroad[i]
 
 
 @inlined
@@ -181,23 +194,24 @@ def highest_hazard(r):
 
 
 @inlined
-def settle_firm(r, f, o, most, m, abroad, seg, u_escape, u_site, ws, fs):
-    """Firm f settles the month its workers worked (worker i's work in column i - o of
-    ``m``): 2. its teams (``pool_team``), 3. its cut, 4. its cash and the state's quota
+def settle_firm(r, f, o, c, most, m, abroad, seg, u_escape, u_site, ws, fs):
+    """The firm of segment f settles the month its workers worked (worker i's work in
+    column i - o of ``m``; its first worker abroad has column c of the draws,
+    ``u_escape``, the next one c + 1 and so on): 2. its teams (``pool_team``), 3. its cut, 4. its cash and the state's quota
     (``pay_state``), 5. who leaves (``leave_or_stay``), punishment after an escape, and
     payouts."""
-    firm_starts, firm_sizes, first_team, teams, team_starts, team_sizes = seg
+    firm_starts, firm_sizes, first_team, teams, team_starts, team_sizes, firm_ids = seg
     (ledger, arrears, balance, net_total, fatigue, hours, days, months_left, status,
      payout, debt, goal, gross, side, quota_due, quota_paid, living, credited, margin,
      team_transfer, hours_worked, days_worked, months_abroad) = ws
     reserve, pressure, firm_due, firm_paid, firm_covered, firm_escapes, deported = fs
-    a, b = firm_starts[f], firm_starts[f] + firm_sizes[f]
-    cut = r.firm_cut_share + (1 - r.firm_cut_share) * pressure[f]
+    a, b, firm = firm_starts[f], firm_starts[f] + firm_sizes[f], firm_ids[f]
+    cut = r.firm_cut_share + (1 - r.firm_cut_share) * pressure[firm]
     short = 0.0
     for k in range(first_team[f], first_team[f] + teams[f]):
         short += pool_team(r, team_starts[k], team_starts[k] + team_sizes[k], o, cut, m,
                            abroad, ledger, arrears, balance, credited, margin)
-    paid_share = pay_state(r, f, a, b, o, m, short, reserve, pressure, firm_due, firm_paid,
+    paid_share = pay_state(r, firm, a, b, o, m, short, reserve, pressure, firm_due, firm_paid,
                            firm_covered)
     count = 0.0
     expected_sum = 0.0
@@ -225,14 +239,15 @@ def settle_firm(r, f, o, most, m, abroad, seg, u_escape, u_site, ws, fs):
     for i in range(a, b):
         if abroad[i]:
             j = i - o
-            u = u_escape[i] if len(u_escape) else math.inf
+            u = u_escape[c] if len(u_escape) else math.inf
+            c += 1
             status[i] = leave_or_stay(r, m[_SERIOUS, j], m[_THRESHOLD, j], m[_QUOTA, j],
                                       m[_HOURS, j], u, most, average, arrears[i], ledger[i],
                                       net_total[i], months_abroad[i], months_left[i],
                                       debt[i], goal[i])
             escaped_here += status[i] == ESCAPED
     if escaped_here:
-        punish(r, f, first_team, teams, team_starts, team_sizes, abroad, status, ledger,
+        punish(r, f, firm, first_team, teams, team_starts, team_sizes, abroad, status, ledger,
                margin, u_site, firm_escapes, deported, escaped_here)
     for k in range(first_team[f], first_team[f] + teams[f]):
         share_balances(team_starts[k], team_starts[k] + team_sizes[k], abroad, status,
@@ -241,7 +256,7 @@ def settle_firm(r, f, o, most, m, abroad, seg, u_escape, u_site, ws, fs):
         if abroad[i]:
             payout[i] = settlement(r, status[i], ledger[i] - arrears[i])
             if status[i] != ABROAD:
-                reserve[f] -= payout[i]
+                reserve[firm] -= payout[i]
 
 
 @inlined
@@ -353,14 +368,15 @@ def escape_hazard(r, expected, quota, hours, arrears, ledger, months_left, debt,
 
 
 @inlined
-def punish(r, f, first_team, teams, team_starts, team_sizes, abroad, status, ledger, margin,
-           u_site, firm_escapes, deported, escaped_here):
-    """After an escape the team's ledgers are docked (``punishment_usd`` each, kept by
-    the firm); with ``site_deportation_prob`` the whole site is sent home."""
-    firm_escapes[f] += escaped_here
-    deport = u_site[f] < r.site_deportation_prob
+def punish(r, f, firm, first_team, teams, team_starts, team_sizes, abroad, status, ledger,
+           margin, u_site, firm_escapes, deported, escaped_here):
+    """After an escape from ``firm`` (segment f) the team's ledgers are docked
+    (``punishment_usd`` each, kept by the firm); with ``site_deportation_prob`` the
+    whole site is sent home."""
+    firm_escapes[firm] += escaped_here
+    deport = u_site[firm] < r.site_deportation_prob
     if deport:
-        deported[f] = 1.0
+        deported[firm] = 1.0
     for k in range(first_team[f], first_team[f] + teams[f]):
         a, b = team_starts[k], team_starts[k] + team_sizes[k]
         escaped = 0

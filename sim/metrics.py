@@ -119,7 +119,8 @@ def missed_goal(take_home, debt, goal):
 
 class Tally(NamedTuple):
     """One pass over the workers at a month's end (``tally``): what the monthly series
-    are made of."""
+    are made of. The month's sums run over the workers in row order and skip those not
+    concerned, so they do not depend on which rows of those gone home are still held."""
 
     by_status: np.ndarray  # workers in each status (economy.STATUS_NAMES)
     abroad_by_sector: np.ndarray
@@ -127,34 +128,33 @@ class Tally(NamedTuple):
     pressure: float  # sum over workers abroad of their firm's pressure
     team_loans: float  # sum of what workers abroad owe their team mates
     ledger: float  # sum of the ledgers of workers abroad
-    quota_paid: float  # totals over all workers, for this month's flows
-    hours_worked: float
+    hours_worked: float  # this month, over those who worked it
     days_worked: float
     coerced_hours: float  # hours beyond ``max_hours``, over this month's days worked
 
 
 @numba.njit(cache=True)
-def _tally(status, sector, n_sectors, arrears, balance, ledger, firm, pressure, quota_paid,
-           hours_worked, days_worked, worked, hours_a_day, days_of_work, max_hours):
+def _tally(status, sector, n_sectors, arrears, balance, ledger, firm, pressure, worked,
+           hours_a_day, days_of_work, max_hours):
     by_status = np.zeros(len(economy.STATUS_NAMES), dtype=np.int64)
     abroad_by_sector = np.zeros(n_sectors, dtype=np.int64)
     in_arrears = 0
-    pressure_sum = loans = ledger_sum = paid = hours = days = coerced = 0.0
+    pressure_sum = loans = ledger_sum = hours = days = coerced = 0.0
     for i in range(len(status)):
         by_status[status[i]] += 1
         if worked[i]:
+            # the products the month's rules computed (economy.work, economy.month)
+            hours += hours_a_day[i] * days_of_work[i]
+            days += days_of_work[i]
             coerced += max(hours_a_day[i] - max_hours, 0.0) * days_of_work[i]
-        paid += quota_paid[i]
-        hours += hours_worked[i]
-        days += days_worked[i]
         if status[i] == economy.ABROAD:
             abroad_by_sector[sector[i]] += 1
             in_arrears += arrears[i] > 0
             pressure_sum += pressure[firm[i]]
             loans += max(balance[i], 0.0)
             ledger_sum += ledger[i]
-    return (by_status, abroad_by_sector, in_arrears, pressure_sum, loans, ledger_sum, paid,
-            hours, days, coerced)
+    return (by_status, abroad_by_sector, in_arrears, pressure_sum, loans, ledger_sum, hours,
+            days, coerced)
 
 
 def tally(w: Workers, pressure: np.ndarray, worked: np.ndarray, max_hours: float) -> Tally:
@@ -162,8 +162,7 @@ def tally(w: Workers, pressure: np.ndarray, worked: np.ndarray, max_hours: float
     month must stay cheap next to living it): ``pressure`` is each firm's, ``worked``
     says who was abroad this month."""
     return Tally(*_tally(w.status, w.sector, len(SECTORS), w.arrears, w.balance, w.ledger,
-                         w.firm, pressure, w.quota_paid, w.hours_worked, w.days_worked,
-                         worked, w.hours, w.days, max_hours))
+                         w.firm, pressure, worked, w.hours, w.days, max_hours))
 
 
 def days_needed_share(p: dict, sector_key: str, quota_year_usd: float) -> float:

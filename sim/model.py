@@ -11,6 +11,7 @@ from mesa.datacollection import DataCollector
 from sim import economy, firms
 from sim.agents import Firm, State, Worker
 from sim.metrics import Tally, outcomes, tally
+from sim.workforce import Workforce
 from sim.scenario import (
     DEFAULT_SEED, QuotaScenario, ScenarioError, check_months, longest_contract,
 )
@@ -79,19 +80,23 @@ class QuotaModel(mesa.Model):
         self.month = 0  # months completed
         self.counts = sector_counts(p)
         self.state = State(self, p)
-        self.workers = w = economy.draw_workers(p, self.counts, self.rng)
+        w = economy.draw_workers(p, self.counts, self.rng)
+        # under a firm, the batched month runs on the rows of those still abroad only
+        self.workforce = Workforce(w, compacting=not worker_agents and p["quota_payer"] == "firm")
         # escapes draw from their own stream, so that the founding structure's draws
         # are the same whether or not anyone may escape
         self.fate_rng = self.rng.spawn(1)[0]
-        self.draws = np.empty((economy.N_DRAWS, w.n))
+        self.draws = np.zeros((economy.N_DRAWS, w.n))  # this month's uniform draws
+        self._abroad_before: np.ndarray | None = None  # see draw_column
         self.firms = firms.start_firms(p, w, self.state.quota_at_arrival())
-        self.segments = firms.Segments.of(w.team, w.firm)
         self.rules = economy.Rules.of(p)
         # this month's work of each worker (rows: WORK_OUT), for each Firm.step in the
         # per-agent path; the batched path keeps one firm's at a time
         self.worked = np.zeros((len(economy.WORK_OUT), w.n if engine == "agents" else 0))
-        self.scratch = np.zeros((len(economy.WORK_OUT), self.segments.firm_sizes.max(initial=0)))
+        sizes = self.workforce.segments.firm_sizes
+        self.scratch = np.zeros((len(economy.WORK_OUT), sizes.max(initial=0)))
         self.abroad_at_start = w.status == economy.ABROAD
+        self.paid_so_far = 0.0  # the quota the state has received
         self.fate_draws = (None, None)
         # kg of berries that pay a month's logging quota, summed over logger-months of
         # the off-season, and those logger-months
@@ -116,32 +121,75 @@ class QuotaModel(mesa.Model):
         month of its workers (team loans, its cut, the quota, who leaves); the state
         books the revenue, and the month is recorded."""
         self.state.set_policy()
-        self.abroad_at_start = abroad = self.workers.status == economy.ABROAD
-        self.rng.random(out=self.draws)
-        self.fate_draws = self._fate_draws()
+        live = self.workforce.live
+        self.abroad_at_start = abroad = live.status == economy.ABROAD
+        self._draw(abroad)
+        self.fate_draws = self._fate_draws(abroad)
         if self.p["quota_payer"] == "worker":
             if self.engine == "batched":
                 self.work_all()
             else:
                 self.agents_by_type[Worker].shuffle_do("step")
         elif self.engine == "batched":
-            firms.month(self.rules, self.state.terms_matrix, self.draws, self.workers, abroad,
-                        self.firms, self.segments, self.scratch, *self.fate_draws)
+            firms.month(self.rules, self.state.terms_matrix, self.draws, live, abroad,
+                        self.firms, self.workforce.segments, self.scratch, *self.fate_draws)
         else:
             self.worked.fill(0.0)
             self.agents_by_type[Worker].shuffle_do("step")
             self.agents_by_type[Firm].shuffle_do("step")
+        self.workforce.lived()
         before, self.tally = self.tally, self._tally()
-        self.state.collect(self.tally.quota_paid - before.quota_paid)
+        paid, self.paid_so_far = self._paid() - self.paid_so_far, self._paid()
+        self.state.collect(paid)
         self.month += 1
-        self._record_month(self.tally, before)
+        self._record_month(self.tally, before, paid)
         self.datacollector.collect(self)
         self.running = self.month < self.months and self.abroad > 0
+        if self.running and self.workforce.compact(self.months - self.month):
+            # a firm left with nobody is under no pressure, as its next (empty) month
+            # would set it
+            held = np.zeros(len(self.firms.pressure), dtype=bool)
+            held[self.workforce.segments.firm_ids] = True
+            self.firms.pressure[~held] = 0.0
+
+    @property
+    def workers(self) -> economy.Workers:
+        """Every worker's state, one row each (``economy.Workers``), as of the last
+        month. Read it anew after a step: under a firm, a model without worker agents
+        lives its months on a compacted copy (``sim.workforce``) and writes it back
+        when asked."""
+        return self.workforce.workers()
+
+    def _draw(self, abroad: np.ndarray) -> None:
+        """This month's uniform draws, ``draws``: under the founding structure a column
+        for every row (as the founding model drew them), under a firm one for each
+        worker abroad, in row order (``draw_column``)."""
+        if self.p["quota_payer"] == "worker":
+            self.rng.random(out=self.draws)
+        else:
+            self.draws = self.rng.random((economy.N_DRAWS, np.count_nonzero(abroad)))
+            self._abroad_before = None
+
+    def draw_column(self, row: int) -> int:
+        """The column of ``draws`` (and of the escape draws) of the worker in ``row``:
+        under a firm, the workers abroad before it (the per-agent path asks)."""
+        if self.p["quota_payer"] == "worker":
+            return row
+        if self._abroad_before is None:
+            self._abroad_before = np.cumsum(self.abroad_at_start) - self.abroad_at_start
+        return int(self._abroad_before[row])
+
+    def _paid(self) -> float:
+        """The quota the state has received so far: from the firms, or under the founding
+        structure from the workers."""
+        if self.p["quota_payer"] == "firm":
+            return float(self.firms.quota_paid.sum())
+        return float(self.workforce.live.quota_paid.sum())
 
     def work_all(self) -> None:
         """Every worker abroad lives the month and pays its own quota (``Worker.step``,
         compiled and batched over the rows)."""
-        w = self.workers
+        w = self.workforce.live
         economy.month_all(self.rules, self.state.terms_matrix, w.sector, self.draws,
                           w.skill, w.target, w.months_left, w.ledger, w.arrears, w.fatigue,
                           w.hours, w.days, w.status, w.payout, w.gross, w.side, w.quota_due,
@@ -155,13 +203,14 @@ class QuotaModel(mesa.Model):
             else float("nan")
         return outcomes(self.workers, self.month, firms_, kg)
 
-    def _fate_draws(self) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """This month's uniform draws for escapes (one a worker) and for a site's
-        deportation (one a firm), when anyone may escape."""
+    def _fate_draws(self, abroad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """This month's uniform draws for escapes (one for each worker abroad, in row
+        order) and for a site's deportation (one a firm), when anyone may escape."""
         if self.p["escape_rate"] == 0:
             return None, None
-        u = self.fate_rng.random(self.workers.n + len(self.firms.reserve))
-        return u[:self.workers.n], u[self.workers.n:]
+        n = np.count_nonzero(abroad)
+        u = self.fate_rng.random(n + len(self.firms.reserve))
+        return u[:n], u[n:]
 
     def run(self) -> "QuotaModel":
         """Run to the end: all months, or until every worker has gone home."""
@@ -170,12 +219,12 @@ class QuotaModel(mesa.Model):
         return self
 
     def _tally(self) -> Tally:
-        return tally(self.workers, self.firms.pressure, self.abroad_at_start,
-                     self.p["max_hours"])
+        return self.workforce.tally(self.firms.pressure, self.abroad_at_start,
+                                    self.p["max_hours"])
 
-    def _record_month(self, t: Tally, before: Tally | None = None) -> None:
+    def _record_month(self, t: Tally, before: Tally | None = None, paid: float = 0.0) -> None:
         """The model-level series for this month (``t``: its tally; ``before``: last
-        month's, for the month's flows), read by the DataCollector."""
+        month's; ``paid``: the quota the state received), read by the DataCollector."""
         n = int(t.by_status[economy.ABROAD])
         self.abroad = n
         (self.completed, self.sent_home_arrears, self.sent_home_injury, self.escaped,
@@ -185,9 +234,7 @@ class QuotaModel(mesa.Model):
         self.team_loans_usd = t.team_loans
         self.mean_ledger_usd = t.ledger / n if n else 0.0
         self.firm_reserve_usd = float(self.firms.reserve.sum())
-        paid, hours, days = (0.0, 0.0, 0.0) if before is None else (
-            t.quota_paid - before.quota_paid, t.hours_worked - before.hours_worked,
-            t.days_worked - before.days_worked)
+        hours, days = t.hours_worked, t.days_worked
         self.revenue_usd = float(paid)
         self.mean_hours_per_day = float(hours / days) if days else 0.0
         self.coerced_hours_per_day = float(t.coerced_hours / days) if days else 0.0

@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim import economy
+from sim import economy, firms
 from sim.model import QuotaModel
 from sim.scenario import DEFAULTS, make_scenario
 
@@ -97,12 +97,14 @@ def test_money_is_conserved_for_every_worker_team_and_firm_under_a_firm(params, 
                                                                         seed):
     model = QuotaModel(make_scenario({**params, **structure}, seed=seed), months=24,
                        worker_agents=False)
-    w, f, seg = model.workers, model.firms, model.segments
+    w, f = model.workers, model.firms
+    seg = firms.Segments.of(w.team, w.firm)  # of every row (the month runs on fewer)
     while model.running:
         before = {k: getattr(w, k).copy() for k in TRACKED}
         reserve, paid_before = f.reserve.copy(), f.quota_paid.copy()
         abroad = before["status"] == economy.ABROAD
         model.step()
+        w = model.workers
         d = {k: getattr(w, k) - before[k] for k in TRACKED if k != "status"}
         # a worker: what it is owed (ledger) less what it owes (arrears to the firm,
         # loans from its team) moves by its pay, less quota, food and the firm's cut

@@ -47,7 +47,7 @@ SCENARIOS = {
         ("berries", "odd_jobs", "arrears", "loans")),
     "firm_doubled_escapes_deportation": (
         preset("sakhalin-dalian-2025", n_workers=400, escape_rate=0.01,
-               site_deportation_prob=0.3, firm_size=50, team_size=5),
+               site_deportation_prob=0.1, firm_size=50, team_size=5),
         ("escape", "collective", "arrears")),
     "firm_pressure_credit_shortfall": (
         preset("sakhalin-dalian-2025", n_workers=300, hike=2.0, firm_credit_months=0.5,
@@ -110,6 +110,20 @@ def test_agents_and_batched_give_identical_runs(name):
     batched = run(params, "batched")
     assert_exercises(batched, features)
     assert_same_run(run(params, "agents"), batched)
+
+
+@pytest.mark.parametrize("name", [name for name in SCENARIOS if name.startswith("firm")])
+def test_months_on_the_rows_still_abroad_give_identical_runs(name):
+    # without an agent per worker, a firm's month runs on a compacted copy of the rows
+    params = SCENARIOS[name][0]
+    every_row = QuotaModel(make_scenario(params, seed=5), worker_agents=True).run()
+    compacted = QuotaModel(make_scenario(params, seed=5), worker_agents=False)
+    live_rows = []
+    while compacted.running:
+        compacted.step()
+        live_rows.append(compacted.workforce.live.n)
+    assert min(live_rows) < compacted.workers.n and len(set(live_rows)) > 2
+    assert_same_run(every_row, compacted)
 
 
 def test_agents_run_in_a_shuffled_order_that_does_not_matter(monkeypatch):
