@@ -21,8 +21,14 @@ import math
 from dataclasses import dataclass, fields
 from typing import NamedTuple
 
+import llvmlite.binding
 import numba
 import numpy as np
+
+# The loops over rows read and write many arrays; before vectorizing one, LLVM checks at
+# run time that they do not overlap, and by default gives up past 128 such checks.
+llvmlite.binding.set_option("quotasim", "-vectorize-memory-check-threshold=1000")
+llvmlite.binding.set_option("quotasim", "-runtime-memory-check-threshold=200")
 
 # How every rule and loop is compiled. Without reference counting (``_nrt=False``, as
 # numba's own hot kernels): nothing here allocates, and counting the arrays handed to

@@ -95,6 +95,7 @@ class QuotaModel(mesa.Model):
         self.worked = np.zeros((len(economy.WORK_OUT), w.n if engine == "agents" else 0))
         sizes = self.workforce.segments.firm_sizes
         self.scratch = np.zeros((len(economy.WORK_OUT), sizes.max(initial=0)))
+        self.row_draws = np.zeros((economy.N_DRAWS, sizes.max(initial=0)))
         self.abroad_at_start = w.status == economy.ABROAD
         self.paid_so_far = 0.0  # the quota the state has received
         self.fate_draws = (None, None)
@@ -132,7 +133,8 @@ class QuotaModel(mesa.Model):
                 self.agents_by_type[Worker].shuffle_do("step")
         elif self.engine == "batched":
             firms.month(self.rules, self.state.terms_matrix, self.draws, live, abroad,
-                        self.firms, self.workforce.segments, self.scratch, *self.fate_draws)
+                        self.firms, self.workforce.segments, self.scratch, self.row_draws,
+                        *self.fate_draws)
         else:
             self.worked.fill(0.0)
             self.agents_by_type[Worker].shuffle_do("step")
