@@ -8,23 +8,24 @@ this order (coercion and effort are complements: Acemoglu and Wolitzky 2011):
 1. longer hours, up to a cap that its pressure raises, and cheaper food (in
    ``economy.work``, from last month's pressure);
 2. the team: members' savings cover another's shortfall as a loan, repaid from its
-   later surplus before anything reaches its ledger (``pool_teams``);
+   later surplus before anything reaches its ledger (``settle_team``);
 3. a smaller credit: the firm keeps a share of each surplus, more under pressure;
 4. its reserve, then its credit, covers what is left, booked as the worker's arrears
    to the firm (the state is paid short only once the credit is used up);
 5. only then it sends a worker home: one in arrears who, over a record of at least
    ``firm_review_months`` (or sooner, once it owes ``enforcement_months`` of quota),
    loses it money month after month, and whom an average replacement, after
-   ``replacement_delay_months``, would earn it more than (``enforce``).
+   ``replacement_delay_months``, would earn it more than (``leave_or_stay``).
 
 Escapes (a hazard that rises with arrears, hours and a lost savings goal) bring
 collective punishment: the team's ledgers are docked, and with a small chance the
 whole site is sent home.
 
 Every rule here is compiled (numba) and works on the rows of whole firms (rows sorted
-by firm, then team), team and firm totals summed in one pass over their rows: the
-batched model runs it for all firms at once, each ``Firm`` agent for its own, with the
-same compiled code and so the same numbers.
+by firm, then team), team and firm totals summed in passes over their rows: the
+batched model runs it for all firms at once (``month``: each firm's workers work, then
+it settles), each ``Firm`` agent for its own (``settle``), with the same compiled code
+and so the same numbers.
 """
 
 import math
@@ -209,7 +210,7 @@ def highest_hazard(r):
 def settle_firm(r, f, o, c, most, m, abroad, seg, u_escape, u_site, ws, fs):
     """The firm of segment f settles the month its workers worked (worker i's work in
     column i - o of ``m``; its first worker abroad has column c of ``u_escape``, the
-    next one c + 1 and so on): 2. its teams (``pool_team``), 3. its cut, the month
+    next one c + 1 and so on): 2. its teams (``settle_team``), 3. its cut, the month
     booked, 4. its cash and the state's quota (``pay_state``), 5. who leaves
     (``leave_or_stay``), punishment after an escape, and payouts."""
     firm_starts, firm_sizes, first_team, teams, team_starts, team_sizes, firm_ids = seg
@@ -219,32 +220,18 @@ def settle_firm(r, f, o, c, most, m, abroad, seg, u_escape, u_site, ws, fs):
     reserve, pressure, firm_due, firm_paid, firm_covered, firm_escapes, deported = fs
     a, b, firm = firm_starts[f], firm_starts[f] + firm_sizes[f], firm_ids[f]
     cut = r.firm_cut_share + (1 - r.firm_cut_share) * pressure[firm]
-    short = 0.0
+    # its teams' month, and its own: pay in, food and quota out, what it covered, and
+    # the net so far of its average worker
+    short = inflow = food = due = count = expected_sum = 0.0
     for k in range(first_team[f], first_team[f] + teams[f]):
-        short += pool_team(r, team_starts[k], team_starts[k] + team_sizes[k], o, cut, m,
-                           abroad, ledger, arrears, balance, credited, margin)
-    count = expected_sum = inflow = food = due = 0.0
-    for i in range(a, b):
-        if not abroad[i]:
-            continue
-        j = i - o
-        inflow += m[_GROSS, j]
-        food += m[_LIVING, j]
-        due += m[_QUOTA, j]
-        gross[i] += m[_GROSS, j]
-        side[i] += m[_SIDE, j]
-        quota_due[i] += m[_QUOTA, j]
-        living[i] += m[_LIVING, j]
-        hours_worked[i] += m[_HOURS_WORKED, j]
-        days_worked[i] += m[_DAYS_WORKED, j]
-        months_abroad[i] += 1.0
-        net_total[i] += m[_NET, j]
-        fatigue[i] = m[_FATIGUE, j]
-        hours[i] = m[_HOURS, j]
-        days[i] = m[_DAYS_WORKED, j]
-        months_left[i] -= 1
-        count += 1.0
-        expected_sum += net_total[i] / max(months_abroad[i], 1.0)
+        month = settle_team(r, team_starts[k], team_starts[k] + team_sizes[k], o, cut, m,
+                            abroad, ws)
+        short += month[0]
+        inflow += month[1]
+        food += month[2]
+        due += month[3]
+        count += month[4]
+        expected_sum += month[5]
     average = expected_sum / max(count, 1.0)
     paid_share = pay_state(r, firm, inflow, food, due, short, reserve, pressure, firm_due,
                            firm_paid, firm_covered)
@@ -264,23 +251,22 @@ def settle_firm(r, f, o, c, most, m, abroad, seg, u_escape, u_site, ws, fs):
         punish(r, f, firm, first_team, teams, team_starts, team_sizes, abroad, status, ledger,
                margin, u_site, firm_escapes, deported, escaped_here)
     for k in range(first_team[f], first_team[f] + teams[f]):
-        share_balances(team_starts[k], team_starts[k] + team_sizes[k], abroad, status,
-                       balance, team_transfer)
-    for i in range(a, b):
-        if abroad[i]:
-            payout[i] = settlement(r, status[i], ledger[i] - arrears[i])
-            if status[i] != ABROAD:
-                reserve[firm] -= payout[i]
+        close_team(r, team_starts[k], team_starts[k] + team_sizes[k], abroad, status, ledger,
+                   arrears, payout, balance, team_transfer, reserve, firm)
 
 
 @inlined
-def pool_team(r, a, b, o, cut, m, abroad, ledger, arrears, balance, credited, margin):
+def settle_team(r, a, b, o, cut, m, abroad, ws):
     """2. Within a team: what members repaid goes to those who lent, in proportion to
     what each is owed; then the savings (ledgers) of those not short this month cover
     the shortfalls of those who are, as loans, in proportion to what each has and needs
     (a team's balances add up to zero); 3. the firm keeps ``cut`` of each surplus and
-    credits the rest. Returns what the firm covers of the team's shortfalls, booked as
-    arrears to it."""
+    credits the rest, and books each member's month. Returns what the firm covers of
+    the team's shortfalls (booked as arrears to it), the team's pay, food and quota,
+    the members abroad and the sum of their net pay per month so far."""
+    (ledger, arrears, balance, net_total, fatigue, hours, days, months_left, status,
+     payout, debt, goal, gross, side, quota_due, quota_paid, living, credited, margin,
+     team_transfer, hours_worked, days_worked, months_abroad) = ws
     repaid = claims = spare = short = 0.0
     for i in range(a, b):
         repaid += m[_REPAY_TEAM, i - o]
@@ -293,7 +279,7 @@ def pool_team(r, a, b, o, cut, m, abroad, ledger, arrears, balance, credited, ma
     received = repaid / claims if claims > 0 else 0.0
     borrowed = lent / short if short > 0 else 0.0
     lending = lent / spare if spare > 0 else 0.0
-    covered = 0.0
+    covered = inflow = food = due = count = expected_sum = 0.0
     for i in range(a, b):
         j = i - o
         receive = max(-balance[i], 0.0) * received
@@ -311,7 +297,25 @@ def pool_team(r, a, b, o, cut, m, abroad, ledger, arrears, balance, credited, ma
         firm_covers = m[_SHORTFALL, j] - borrow
         arrears[i] = arrears[i] + firm_covers - m[_REPAY_ARREARS, j]
         covered += firm_covers
-    return covered
+        # the month, booked
+        gross[i] += m[_GROSS, j]
+        side[i] += m[_SIDE, j]
+        quota_due[i] += m[_QUOTA, j]
+        living[i] += m[_LIVING, j]
+        hours_worked[i] += m[_HOURS_WORKED, j]
+        days_worked[i] += m[_DAYS_WORKED, j]
+        months_abroad[i] += 1.0
+        net_total[i] += m[_NET, j]
+        fatigue[i] = m[_FATIGUE, j]
+        hours[i] = m[_HOURS, j]
+        days[i] = m[_DAYS_WORKED, j]
+        months_left[i] -= 1
+        inflow += m[_GROSS, j]
+        food += m[_LIVING, j]
+        due += m[_QUOTA, j]
+        count += 1.0
+        expected_sum += net_total[i] / max(months_abroad[i], 1.0)
+    return covered, inflow, food, due, count, expected_sum
 
 
 @inlined
@@ -402,14 +406,19 @@ def punish(r, f, firm, first_team, teams, team_starts, team_sizes, abroad, statu
 
 
 @inlined
-def share_balances(a, b, abroad, status, balance, team_transfer):
-    """A team mate who left leaves its balance to those who stay, in equal shares."""
+def close_team(r, a, b, abroad, status, ledger, arrears, payout, balance, team_transfer,
+               reserve, firm):
+    """Payouts (``settlement``; those who leave are paid from the firm's reserve), and a
+    team mate who left leaves its balance to those who stay, in equal shares."""
     gone = staying = 0.0
     left = False
     for i in range(a, b):
-        if abroad[i] and status[i] != ABROAD:
-            gone += balance[i]
-            left = True
+        if abroad[i]:
+            payout[i] = settlement(r, status[i], ledger[i] - arrears[i])
+            if status[i] != ABROAD:
+                reserve[firm] -= payout[i]
+                gone += balance[i]
+                left = True
         staying += status[i] == ABROAD
     if not left:
         return
