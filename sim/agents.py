@@ -130,8 +130,8 @@ class Worker(mesa.Agent):
         if w.status.item(row) != economy.ABROAD:
             return
         terms = model.state.terms_by_sector[w.sector.item(row)]
-        draws = model.draws[:, model.draw_column(row)].tolist()
         if model.p["quota_payer"] == "worker":
+            draws = model.draws[:, row].tolist()
             out = economy.month(model.rules, terms, *(w.skill.item(row), w.target.item(row),
                                 w.months_left.item(row), w.ledger.item(row),
                                 w.arrears.item(row), w.fatigue.item(row)), *draws)
@@ -143,6 +143,8 @@ class Worker(mesa.Agent):
             w.months_abroad[row] += 1.0
             w.days[row] = out[economy.MONTH_OUT.index("days_worked")]
             return
+        column = model.draw_column(row)
+        draws = economy.uniforms(model.draws[0, column], model.draws[1, column])
         pressure = model.firms.pressure.item(w.firm.item(row))
         model.worked[:, row] = economy.work(
             model.rules, terms, pressure, w.skill.item(row), w.target.item(row),

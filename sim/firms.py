@@ -121,7 +121,8 @@ def month(r: economy.Rules, terms: np.ndarray, draws: np.ndarray, w: economy.Wor
           u_site: np.ndarray | None) -> None:
     """The batched month under the dispatching firm: firm by firm, each worker abroad
     works (``economy.work``, under the sector's ``terms`` and its ``draws``: a column
-    for each worker abroad, in row order, as ``u_escape``) and the firm settles the
+    of two random integers for each worker abroad, in row order (``economy.uniforms``),
+    as ``u_escape`` has a draw) and the firm settles the
     month (``settle_firm``). ``scratch`` holds one firm's work (rows of ``WORK_OUT``, a
     column per worker of the largest firm), ``row_draws`` its draws (``N_DRAWS`` rows).
     Updates ``w`` and ``f``."""
@@ -163,8 +164,8 @@ def month_firms(r, terms, draws, sector, skill, target, scratch, row_draws, abro
         first_column = d
         for i in range(a, b):  # the draws of the firm's workers abroad, in their rows
             if abroad[i]:
-                for k in range(economy.N_DRAWS):
-                    row_draws[k, i - a] = draws[k, d]
+                (row_draws[0, i - a], row_draws[1, i - a], row_draws[2, i - a],
+                 row_draws[3, i - a]) = economy.uniforms(draws[0, d], draws[1, d])
                 d += 1
         # Every row works, and the work of those not abroad is discarded: a loop without
         # a branch, over a firm's workers (who share its sector and its pressure), is one

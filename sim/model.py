@@ -163,20 +163,20 @@ class QuotaModel(mesa.Model):
         return self.workforce.workers()
 
     def _draw(self, abroad: np.ndarray) -> None:
-        """This month's uniform draws, ``draws``: under the founding structure a column
-        for every row (as the founding model drew them), under a firm one for each
-        worker abroad, in row order (``draw_column``)."""
+        """This month's draws, ``draws``: under the founding structure a column of four
+        uniform draws for every row (as the founding model drew them), under a firm a
+        column of two random 64-bit integers (``economy.uniforms``) for each worker
+        abroad, in row order (``draw_column``)."""
         if self.p["quota_payer"] == "worker":
             self.rng.random(out=self.draws)
         else:
-            self.draws = self.rng.random((economy.N_DRAWS, np.count_nonzero(abroad)))
+            n = np.count_nonzero(abroad)
+            self.draws = self.rng.bit_generator.random_raw(2 * n).reshape(2, n)
             self._abroad_before = None
 
     def draw_column(self, row: int) -> int:
-        """The column of ``draws`` (and of the escape draws) of the worker in ``row``:
-        under a firm, the workers abroad before it (the per-agent path asks)."""
-        if self.p["quota_payer"] == "worker":
-            return row
+        """Under a firm, the column of ``draws`` (and of the escape draws) of the worker
+        in ``row``: the workers abroad before it (the per-agent path asks)."""
         if self._abroad_before is None:
             self._abroad_before = np.cumsum(self.abroad_at_start) - self.abroad_at_start
         return int(self._abroad_before[row])
