@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 # store, the figures and the parameter documentation do not change a number (a test
 # checks that every module the model imports is here)
 MODEL_MODULES = ("economy.py", "firms.py", "agents.py", "model.py", "sectors.py",
-                 "metrics.py", "record.py", "summary.py")
+                 "workforce.py", "metrics.py", "record.py", "summary.py")
 # packages whose version can change a run's numbers (random streams, floating point)
 RESULT_PACKAGES = ("numpy", "scipy", "mesa")
 # packages recorded beside every result

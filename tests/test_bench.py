@@ -44,8 +44,10 @@ def test_peak_memory_is_measured_in_a_fresh_process(quick_report):
         # (how many MiB depends on the machine and its libraries, so no bound here)
         assert 0 < run["imports_rss_mb"] <= run["peak_rss_mb"]
         assert run["wall_s"] > 0
-    # a Mesa agent per worker costs memory
-    assert mem["with_worker_agents"]["peak_rss_mb"] > mem["arrays_only"]["peak_rss_mb"]
+        # the model's own memory is there (not a measurement of the imports alone)
+        assert run["peak_rss_mb"] > run["imports_rss_mb"]
+    # (no comparison of the two: without agents, a firm's months run on a compacted copy
+    # of the rows still abroad, which at 100,000 workers costs about what the agents do)
 
 
 @pytest.mark.slow
