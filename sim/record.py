@@ -28,6 +28,8 @@ def run_chunk(runs: list, per_run: tuple[str, ...] = ()) -> dict[str, pd.DataFra
         try:
             result = sim.model.simulate(run.params, seed=run.seed, months=run.months)
         except Exception as e:  # noqa: BLE001 - recorded, the sweep goes on
+            if (interrupt := _interrupt_behind(e)) is not None:
+                raise interrupt from None  # Ctrl-C, surfacing as another error: not a failure
             row["error"] = f"{type(e).__name__}: {e}".splitlines()[0]
         else:
             row.update(flatten(result.outcomes))
@@ -47,6 +49,19 @@ def run_chunk(runs: list, per_run: tuple[str, ...] = ()) -> dict[str, pd.DataFra
     return {"runs": runs_table.astype({c: "float64" for c in OUTCOME_COLUMNS}),
             **{name: pd.concat(frames, ignore_index=True) if frames else None
                for name, frames in tables.items()}}
+
+
+def _interrupt_behind(error: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C behind an error, if any: an interrupt that lands in compiled code can
+    come back as another exception (a SystemError, "returned a result with an exception
+    set"), with the KeyboardInterrupt as its cause."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, KeyboardInterrupt):
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None
 
 
 def flatten(outcomes: dict) -> dict:

@@ -209,6 +209,25 @@ def test_a_failing_run_is_recorded_and_no_table_is_written(tmp_path, monkeypatch
     assert files(out) == files(tmp_path / "ref")
 
 
+def test_ctrl_c_surfacing_as_another_error_is_an_interruption_not_a_failure(
+        tmp_path, monkeypatch, capsys):
+    # a Ctrl-C that lands in compiled code can come back as a SystemError caused by it
+    import sim.model
+
+    def interrupted(*args, **kwargs):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as e:
+            raise SystemError("returned a result with an exception set") from e
+
+    monkeypatch.setattr(sim.model, "simulate", interrupted)
+    out = tmp_path / "out"
+    assert main(["sweep", str(write(tmp_path, TINY)), "--executor", "serial",
+                 "--out", str(out)]) == 130
+    assert capsys.readouterr().err.strip().splitlines()[-1].startswith("quotasim: interrupted")
+    assert not (out / "failed_runs.csv").exists()
+
+
 def test_a_sweep_where_every_run_fails_is_one_line(tmp_path, monkeypatch, capsys):
     import sim.model
 
