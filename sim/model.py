@@ -10,12 +10,12 @@ from mesa.datacollection import DataCollector
 
 from sim import economy, firms
 from sim.agents import Firm, State, Worker
-from sim.metrics import Tally, outcomes, tally
-from sim.workforce import Workforce
+from sim.metrics import Tally, outcomes
 from sim.scenario import (
     DEFAULT_SEED, QuotaScenario, ScenarioError, check_months, longest_contract,
 )
 from sim.sectors import SECTOR_KEYS
+from sim.workforce import Workforce
 
 
 # model-level series recorded each month: name -> meaning
