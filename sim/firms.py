@@ -30,6 +30,7 @@ and so the same numbers.
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -56,8 +57,7 @@ class Firms:
     deported: np.ndarray  # 1 once its site was sent home after an escape
 
 
-@dataclass(frozen=True)
-class Segments:
+class Segments(NamedTuple):
     """Where each team and each firm starts among the rows, and which teams each firm
     has: the rows are sorted by firm, then team. A firm's segment is the rows it holds;
     ``firm_ids`` says which firm (row of ``Firms``) each segment is."""
@@ -98,21 +98,56 @@ def start_firms(p: dict, w: economy.Workers, quota_usd: np.ndarray) -> Firms:
 
 NO_DRAWS = np.zeros(0)
 
-# the worker and firm arrays the settlement reads and writes, in the order ``settle_firm``
-# unpacks them
-WORKER_ARRAYS = ("ledger", "arrears", "balance", "net_total", "fatigue", "hours", "days",
-                 "months_left", "status", "payout", "debt", "goal", "gross", "side",
-                 "quota_due", "quota_paid", "living", "credited", "margin", "team_transfer",
-                 "hours_worked", "days_worked", "months_abroad")
-FIRM_ARRAYS = ("reserve", "pressure", "quota_due", "quota_paid", "covered", "escapes",
-               "deported")
+class WorkerRows(NamedTuple):
+    """The worker arrays (``economy.Workers``) a firm's month reads and writes, as compiled
+    code reads them: by name."""
+
+    sector: np.ndarray
+    skill: np.ndarray
+    target: np.ndarray
+    ledger: np.ndarray
+    arrears: np.ndarray
+    balance: np.ndarray
+    net_total: np.ndarray
+    fatigue: np.ndarray
+    hours: np.ndarray
+    days: np.ndarray
+    months_left: np.ndarray
+    status: np.ndarray
+    payout: np.ndarray
+    debt: np.ndarray
+    goal: np.ndarray
+    gross: np.ndarray
+    side: np.ndarray
+    quota_due: np.ndarray
+    quota_paid: np.ndarray
+    living: np.ndarray
+    credited: np.ndarray
+    margin: np.ndarray
+    team_transfer: np.ndarray
+    hours_worked: np.ndarray
+    days_worked: np.ndarray
+    months_abroad: np.ndarray
 
 
-def _arrays(w: economy.Workers, f: Firms, seg: Segments, u_escape, u_site) -> tuple:
+class FirmRows(NamedTuple):
+    """The firm arrays (``Firms``) a firm's month reads and writes."""
+
+    reserve: np.ndarray
+    pressure: np.ndarray
+    quota_due: np.ndarray
+    quota_paid: np.ndarray
+    covered: np.ndarray
+    escapes: np.ndarray
+    deported: np.ndarray
+
+
+def _rows(w: economy.Workers, f: Firms, u_escape, u_site) -> tuple:
+    """What the compiled month reads besides its rules: the worker and firm arrays, and
+    the escape draws (none when nobody may escape)."""
     draws = (NO_DRAWS, NO_DRAWS) if u_escape is None else (u_escape, u_site)
-    return ((seg.firm_starts, seg.firm_sizes, seg.first_team, seg.teams, seg.team_starts,
-             seg.team_sizes, seg.firm_ids), *draws, tuple(getattr(w, name) for name in WORKER_ARRAYS),
-            tuple(getattr(f, name) for name in FIRM_ARRAYS))
+    return (WorkerRows(*(getattr(w, name) for name in WorkerRows._fields)),
+            FirmRows(*(getattr(f, name) for name in FirmRows._fields)), *draws)
 
 
 def month(r: economy.Rules, terms: np.ndarray, draws: np.ndarray, w: economy.Workers,
@@ -126,8 +161,7 @@ def month(r: economy.Rules, terms: np.ndarray, draws: np.ndarray, w: economy.Wor
     month (``settle_firm``). ``scratch`` holds one firm's work (rows of ``WORK_OUT``, a
     column per worker of the largest firm), ``row_draws`` its draws (``N_DRAWS`` rows).
     Updates ``w`` and ``f``."""
-    month_firms(r, terms, draws, w.sector, w.skill, w.target, scratch, row_draws, abroad,
-                *_arrays(w, f, seg, u_escape, u_site))
+    month_firms(r, terms, draws, scratch, row_draws, abroad, seg, *_rows(w, f, u_escape, u_site))
 
 
 def settle(r: economy.Rules, w: economy.Workers, worked: np.ndarray, abroad: np.ndarray,
@@ -138,8 +172,8 @@ def settle(r: economy.Rules, w: economy.Workers, worked: np.ndarray, abroad: np.
     (``economy.work``, one row per name of ``WORK_OUT``; zero for those not abroad);
     the first of their workers abroad has column ``first_column`` of ``u_escape``.
     Updates ``w`` and ``f`` in place."""
-    settle_firms(r, firms.start, firms.stop, first_column, worked, abroad,
-                 *_arrays(w, f, seg, u_escape, u_site))
+    settle_firms(r, firms.start, firms.stop, first_column, worked, abroad, seg,
+                 *_rows(w, f, u_escape, u_site))
 
 
 # the rows of ``worked`` (economy.WORK_OUT)
@@ -149,14 +183,12 @@ assert len(economy.WORK_OUT) == 15
 
 
 @compiled
-def month_firms(r, terms, draws, sector, skill, target, scratch, row_draws, abroad, seg,
-                u_escape, u_site, ws, fs):
+def month_firms(r, terms, draws, scratch, row_draws, abroad, seg, ws, fs, u_escape, u_site):
     """``month``: every firm's workers work, then the firm settles."""
-    firm_starts, firm_sizes, firm_ids = seg[0], seg[1], seg[6]
-    (ledger, arrears, balance, net_total, fatigue, hours, days, months_left, status,
-     payout, debt, goal, gross, side, quota_due, quota_paid, living, credited, margin,
-     team_transfer, hours_worked, days_worked, months_abroad) = ws
-    pressure = fs[1]
+    firm_starts, firm_sizes, firm_ids = seg.firm_starts, seg.firm_sizes, seg.firm_ids
+    pressure = fs.pressure
+    sector, skill, target, months_left = ws.sector, ws.skill, ws.target, ws.months_left
+    ledger, arrears, fatigue, balance = ws.ledger, ws.arrears, ws.fatigue, ws.balance
     most = highest_hazard(r)
     d = 0  # the draws' column of the next worker abroad
     for f in range(len(firm_starts)):
@@ -182,20 +214,19 @@ def month_firms(r, terms, draws, sector, skill, target, scratch, row_draws, abro
             for value in numba.literal_unroll(out):
                 scratch[k, j] = value if here else 0.0
                 k += 1
-        settle_firm(r, f, a, first_column, most, scratch, abroad, seg, u_escape, u_site,
-                    ws, fs)
+        settle_firm(r, f, a, first_column, most, scratch, abroad, seg, ws, fs, u_escape,
+                    u_site)
 
 
 @compiled
-def settle_firms(r, first, last, first_column, worked, abroad, seg, u_escape, u_site, ws, fs):
+def settle_firms(r, first, last, first_column, worked, abroad, seg, ws, fs, u_escape, u_site):
     """``settle``: the firms ``first`` .. ``last`` settle the month ``worked``; the
     first of their workers abroad has column ``first_column`` of the draws."""
     most = highest_hazard(r)
-    firm_starts, firm_sizes = seg[0], seg[1]
     for f in range(first, last):
-        settle_firm(r, f, 0, first_column, most, worked, abroad, seg, u_escape, u_site, ws,
-                    fs)
-        for i in range(firm_starts[f], firm_starts[f] + firm_sizes[f]):
+        settle_firm(r, f, 0, first_column, most, worked, abroad, seg, ws, fs, u_escape,
+                    u_site)
+        for i in range(seg.firm_starts[f], seg.firm_starts[f] + seg.firm_sizes[f]):
             first_column += abroad[i]
 
 
@@ -208,18 +239,18 @@ def highest_hazard(r):
 
 
 @inlined
-def settle_firm(r, f, o, c, most, m, abroad, seg, u_escape, u_site, ws, fs):
+def settle_firm(r, f, o, c, most, m, abroad, seg, ws, fs, u_escape, u_site):
     """The firm of segment f settles the month its workers worked (worker i's work in
     column i - o of ``m``; its first worker abroad has column c of ``u_escape``, the
     next one c + 1 and so on): 2. its teams (``settle_team``), 3. its cut, the month
     booked, 4. its cash and the state's quota (``pay_state``), 5. who leaves
     (``leave_or_stay``), punishment after an escape, and payouts."""
-    firm_starts, firm_sizes, first_team, teams, team_starts, team_sizes, firm_ids = seg
-    (ledger, arrears, balance, net_total, fatigue, hours, days, months_left, status,
-     payout, debt, goal, gross, side, quota_due, quota_paid, living, credited, margin,
-     team_transfer, hours_worked, days_worked, months_abroad) = ws
-    reserve, pressure, firm_due, firm_paid, firm_covered, firm_escapes, deported = fs
-    a, b, firm = firm_starts[f], firm_starts[f] + firm_sizes[f], firm_ids[f]
+    first_team, teams, team_starts, team_sizes = (seg.first_team, seg.teams,
+                                                  seg.team_starts, seg.team_sizes)
+    ledger, arrears, status, quota_paid = ws.ledger, ws.arrears, ws.status, ws.quota_paid
+    net_total, months_abroad, months_left = ws.net_total, ws.months_abroad, ws.months_left
+    reserve, pressure = fs.reserve, fs.pressure
+    a, b, firm = seg.firm_starts[f], seg.firm_starts[f] + seg.firm_sizes[f], seg.firm_ids[f]
     cut = r.firm_cut_share + (1 - r.firm_cut_share) * pressure[firm]
     # its teams' month, and its own: pay in, food and quota out, what it covered, and
     # the net so far of its average worker
@@ -234,8 +265,7 @@ def settle_firm(r, f, o, c, most, m, abroad, seg, u_escape, u_site, ws, fs):
         count += month[4]
         expected_sum += month[5]
     average = expected_sum / max(count, 1.0)
-    paid_share = pay_state(r, firm, inflow, food, due, short, reserve, pressure, firm_due,
-                           firm_paid, firm_covered)
+    paid_share = pay_state(r, firm, inflow, food, due, short, fs)
     escaped_here = 0
     for i in range(a, b):
         if abroad[i]:
@@ -246,14 +276,13 @@ def settle_firm(r, f, o, c, most, m, abroad, seg, u_escape, u_site, ws, fs):
             status[i] = leave_or_stay(r, m[_SERIOUS, j], m[_THRESHOLD, j], m[_QUOTA, j],
                                       m[_HOURS, j], u, most, average, arrears[i], ledger[i],
                                       net_total[i], months_abroad[i], months_left[i],
-                                      debt[i], goal[i])
+                                      ws.debt[i], ws.goal[i])
             escaped_here += status[i] == ESCAPED
     if escaped_here:
-        punish(r, f, firm, first_team, teams, team_starts, team_sizes, abroad, status, ledger,
-               margin, u_site, firm_escapes, deported, escaped_here)
+        punish(r, f, firm, seg, abroad, status, ledger, ws.margin, u_site, fs, escaped_here)
     for k in range(first_team[f], first_team[f] + teams[f]):
-        close_team(r, team_starts[k], team_starts[k] + team_sizes[k], abroad, status, ledger,
-                   arrears, payout, balance, team_transfer, reserve, firm)
+        close_team(r, team_starts[k], team_starts[k] + team_sizes[k], abroad, ws, reserve,
+                   firm)
 
 
 @inlined
@@ -265,9 +294,11 @@ def settle_team(r, a, b, o, cut, m, abroad, ws):
     credits the rest, and books each member's month. Returns what the firm covers of
     the team's shortfalls (booked as arrears to it), the team's pay, food and quota,
     the members abroad and the sum of their net pay per month so far."""
-    (ledger, arrears, balance, net_total, fatigue, hours, days, months_left, status,
-     payout, debt, goal, gross, side, quota_due, quota_paid, living, credited, margin,
-     team_transfer, hours_worked, days_worked, months_abroad) = ws
+    ledger, arrears, balance, net_total = ws.ledger, ws.arrears, ws.balance, ws.net_total
+    credited, margin, gross, side = ws.credited, ws.margin, ws.gross, ws.side
+    quota_due, living, hours_worked = ws.quota_due, ws.living, ws.hours_worked
+    days_worked, months_abroad, months_left = ws.days_worked, ws.months_abroad, ws.months_left
+    fatigue, hours, days = ws.fatigue, ws.hours, ws.days
     repaid = claims = spare = short = 0.0
     for i in range(a, b):
         repaid += m[_REPAY_TEAM, i - o]
@@ -320,19 +351,19 @@ def settle_team(r, a, b, o, cut, m, abroad, ws):
 
 
 @inlined
-def pay_state(r, f, inflow, food, due, short, reserve, pressure, firm_due, firm_paid,
-              firm_covered):
+def pay_state(r, f, inflow, food, due, short, fs):
     """4. The firm's cash: the host's pay in (``inflow``), food and the state's quota
     (``due``) out, drawing on its credit (``firm_credit_months`` of its quota bill)
     before it pays the state short. Sets next month's pressure: the share of its quota
     bill it covered for workers short of it (``short``), against
     ``full_pressure_shortfall``. Returns the share of its quota it paid."""
+    reserve, pressure = fs.reserve, fs.pressure
     credit = r.firm_credit_months * due
     paid = min(max(reserve[f] + inflow - food + credit, 0.0), due)
     reserve[f] += inflow - food - paid
-    firm_due[f] += due
-    firm_paid[f] += paid
-    firm_covered[f] += short
+    fs.quota_due[f] += due
+    fs.quota_paid[f] += paid
+    fs.covered[f] += short
     full = r.full_pressure_shortfall * due
     pressure[f] = min(max(short / (full if full > 0 else 1.0), 0.0), 1.0)
     return paid / due if due > 0 else 0.0
@@ -383,17 +414,16 @@ def escape_hazard(r, expected, quota, hours, arrears, ledger, months_left, debt,
 
 
 @inlined
-def punish(r, f, firm, first_team, teams, team_starts, team_sizes, abroad, status, ledger,
-           margin, u_site, firm_escapes, deported, escaped_here):
+def punish(r, f, firm, seg, abroad, status, ledger, margin, u_site, fs, escaped_here):
     """After an escape from ``firm`` (segment f) the team's ledgers are docked
     (``punishment_usd`` each, kept by the firm); with ``site_deportation_prob`` the
     whole site is sent home."""
-    firm_escapes[firm] += escaped_here
+    fs.escapes[firm] += escaped_here
     deport = u_site[firm] < r.site_deportation_prob
     if deport:
-        deported[firm] = 1.0
-    for k in range(first_team[f], first_team[f] + teams[f]):
-        a, b = team_starts[k], team_starts[k] + team_sizes[k]
+        fs.deported[firm] = 1.0
+    for k in range(seg.first_team[f], seg.first_team[f] + seg.teams[f]):
+        a, b = seg.team_starts[k], seg.team_starts[k] + seg.team_sizes[k]
         escaped = 0
         for i in range(a, b):
             escaped += abroad[i] and status[i] == ESCAPED
@@ -407,10 +437,11 @@ def punish(r, f, firm, first_team, teams, team_starts, team_sizes, abroad, statu
 
 
 @inlined
-def close_team(r, a, b, abroad, status, ledger, arrears, payout, balance, team_transfer,
-               reserve, firm):
+def close_team(r, a, b, abroad, ws, reserve, firm):
     """Payouts (``settlement``; those who leave are paid from the firm's reserve), and a
     team mate who left leaves its balance to those who stay, in equal shares."""
+    status, ledger, arrears, payout = ws.status, ws.ledger, ws.arrears, ws.payout
+    balance, team_transfer = ws.balance, ws.team_transfer
     gone = staying = 0.0
     left = False
     for i in range(a, b):

@@ -86,7 +86,8 @@ class QuotaModel(mesa.Model):
         # escapes draw from their own stream, so that the founding structure's draws
         # are the same whether or not anyone may escape
         self.fate_rng = self.rng.spawn(1)[0]
-        self.draws = np.zeros((economy.N_DRAWS, w.n))  # this month's uniform draws
+        # this month's draws (``_draw``): under a firm drawn anew each month
+        self.draws = np.zeros((economy.N_DRAWS, w.n) if p["quota_payer"] == "worker" else (2, 0))
         self._abroad_before: np.ndarray | None = None  # see draw_column
         self.firms = firms.start_firms(p, w, self.state.quota_at_arrival())
         self.rules = economy.Rules.of(p)
@@ -141,7 +142,8 @@ class QuotaModel(mesa.Model):
             self.agents_by_type[Firm].shuffle_do("step")
         self.workforce.lived()
         before, self.tally = self.tally, self._tally()
-        paid, self.paid_so_far = self._paid() - self.paid_so_far, self._paid()
+        paid_so_far = self._paid()
+        paid, self.paid_so_far = paid_so_far - self.paid_so_far, paid_so_far
         self.state.collect(paid)
         self.month += 1
         self._record_month(self.tally, before, paid)
