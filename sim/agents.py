@@ -7,6 +7,8 @@ at once; an agent reads its own row. ``Worker.step`` and ``Firm.step`` apply the
 monthly rules to their own rows alone: the per-agent reference path.
 """
 
+from dataclasses import fields
+
 import mesa
 import numpy as np
 
@@ -16,64 +18,77 @@ from sim.sectors import SECTORS, in_berry_season, season
 
 
 class State(mesa.Agent):
-    """The state: quota policy per sector, the exchange rates, enforcement and revenue."""
+    """The state: quota policy per sector, the exchange rates, enforcement and revenue.
+
+    Its policy is known in advance, so the terms of every month are worked out once,
+    as arrays over months and sectors (``terms_path``); ``set_policy`` announces a
+    month's."""
 
     def __init__(self, model, p: dict):
         super().__init__(model)
         self.p = p
-        self.season = season(p)
         # its own stream, so that choosing a rouble path leaves the cohort's draws alone
         self.rub_path = rouble_path(p, model.months, model.rng.spawn(1)[0])
-        base_rate = np.array([self.per_usd(s.currency, 0) for s in SECTORS])
-        self.living_local = p["living_cost_usd"] * base_rate  # fixed in local prices
-        self.terms: MonthTerms | None = None
-        self.terms_by_sector: tuple[economy.Terms, ...] = ()  # the month's terms, by sector
-        self.terms_matrix: np.ndarray | None = None  # the same, as an array
+        self.path = terms_path(p, self.rub_path, model.calendar_month)
+        self.terms: MonthTerms | None = None  # the month's terms, one value per sector
+        self.terms_matrix: np.ndarray | None = None  # the same as sectors x fields
+        self.terms_by_sector: tuple[economy.Terms, ...] = ()  # the same, by sector
         self.revenue_total = 0.0  # USD collected so far
 
-    def per_usd(self, currency: str, month: int) -> float:
-        """Units of ``currency`` (USD, RUB or CNY) per US dollar in ``month``."""
-        return {"USD": 1.0, "RUB": self.rub_path[month], "CNY": self.p["cny_per_usd"]}[currency]
-
-    def quota_usd(self, sector, month: int) -> float:
-        """The monthly quota in force, in USD at this month's rate."""
-        amount = self.p[f"quota_{sector.key}"] / sector.quota_months
-        factor = economy.quota_factor(self.p, sector.key, month)
-        return amount * factor / self.per_usd(sector.quota_currency, month)
-
-    def quota_at_arrival(self) -> np.ndarray:
-        """Each sector's monthly quota in month 0, USD: what a firm's reserve is
-        measured in."""
-        return np.array([self.quota_usd(s, 0) for s in SECTORS])
+    def quota_usd(self, month: int) -> np.ndarray:
+        """Each sector's monthly quota in force in ``month``, USD at that month's rate,
+        levy excluded."""
+        return quota_usd(self.p, self.rub_path[month:month + 1], np.array([month]))[0]
 
     def set_policy(self) -> None:
         """Announce the month's terms: quota, levy, enforcement threshold, and prices."""
-        p, month = self.p, self.model.month
-        calendar = self.model.calendar_month(month)
-        rate = np.array([self.per_usd(s.currency, month) for s in SECTORS])
-        quota = np.array([self.quota_usd(s, month) for s in SECTORS])
-        levy = p["levy_usd"] if month == p["levy_month"] else 0.0
-        berries = p["side_work"] and in_berry_season(p, calendar)
-        picks = np.array([s.side_work == "berries" and berries for s in SECTORS], dtype=float)
-        self.terms = MonthTerms(
-            season=self.season[:, calendar],
-            wage_usd=np.array([p[f"wage_{s.key}"] for s in SECTORS]) / rate,
-            quota_usd=quota + levy,
-            threshold_usd=p["enforcement_months"] * quota,
-            living_usd=self.living_local / rate,
-            berries=picks,
-            odd_jobs=float(p["side_work"]) - picks,
-            berry_usd_per_day=np.full(len(SECTORS), p["berry_kg_per_day"] * p["berry_price_rub"]
-                                      / self.rub_path[month]),
-            berry_usd_per_kg=np.full(len(SECTORS), p["berry_price_rub"] / self.rub_path[month]),
-        )
-        # split once a month, not once per worker: every worker in a sector shares them
-        self.terms_by_sector = self.terms.by_sector()
-        self.terms_matrix = np.array(self.terms_by_sector)  # sectors x fields, for loops
+        self.terms_matrix = matrix = self.path[self.model.month]
+        self.terms = MonthTerms(*matrix.T)
+        self.terms_by_sector = tuple(map(economy.Terms._make, matrix.tolist()))
 
     def collect(self, paid_usd: float) -> None:
         """Book what the workers paid this month."""
         self.revenue_total += paid_usd
+
+
+def per_usd(p: dict, currency: str, rub_per_usd: np.ndarray) -> np.ndarray:
+    """Units of ``currency`` (USD, RUB or CNY) per US dollar, month by month."""
+    return {"USD": np.ones_like(rub_per_usd), "RUB": rub_per_usd,
+            "CNY": np.full_like(rub_per_usd, p["cny_per_usd"])}[currency]
+
+
+def quota_usd(p: dict, rub_per_usd: np.ndarray, months: np.ndarray) -> np.ndarray:
+    """The monthly quota in force, USD, levy excluded: months x sectors."""
+    return np.column_stack([
+        p[f"quota_{s.key}"] / s.quota_months * economy.quota_factor(p, s.key, months)
+        / per_usd(p, s.quota_currency, rub_per_usd) for s in SECTORS])
+
+
+def terms_path(p: dict, rub_path: np.ndarray, calendar_month) -> np.ndarray:
+    """The terms (``economy.Terms``) of every month of the run in every sector, as the
+    state sets them: months x sectors x fields."""
+    months = np.arange(len(rub_path) - 1)
+    rub = rub_path[:-1]
+    calendar = np.array([calendar_month(m) for m in months], dtype=np.int64)
+    rate = np.column_stack([per_usd(p, s.currency, rub) for s in SECTORS])
+    quota = quota_usd(p, rub, months)
+    levy = np.where(months == p["levy_month"], p["levy_usd"], 0.0)[:, None]
+    berries = np.array([bool(p["side_work"]) and in_berry_season(p, c) for c in calendar])
+    picks = berries[:, None] & np.array([s.side_work == "berries" for s in SECTORS])
+    column = np.ones((1, len(SECTORS)))
+    terms = MonthTerms(
+        season=season(p)[:, calendar].T,
+        wage_usd=np.array([p[f"wage_{s.key}"] for s in SECTORS]) / rate,
+        quota_usd=quota + levy,
+        threshold_usd=p["enforcement_months"] * quota,
+        living_usd=p["living_cost_usd"] * rate[:1] / rate,  # fixed in local prices
+        berries=picks.astype(float),
+        odd_jobs=float(p["side_work"]) - picks,
+        berry_usd_per_day=column * (p["berry_kg_per_day"] * p["berry_price_rub"]
+                                    / rub)[:, None],
+        berry_usd_per_kg=column * (p["berry_price_rub"] / rub)[:, None],
+    )
+    return np.stack([getattr(terms, f.name) for f in fields(terms)], axis=-1)
 
 
 def rouble_path(p: dict, months: int, rng: np.random.Generator) -> np.ndarray:

@@ -107,8 +107,8 @@ def date_label(model: QuotaModel, month: int) -> str:
 
 def quotas_usd(model: QuotaModel, month: int) -> dict[str, float]:
     """Monthly quota in force in ``month``, USD, for each sector with workers."""
-    return {s.label: model.state.quota_usd(s, month)
-            for s, n in zip(SECTORS, model.counts) if n}
+    quota = model.state.quota_usd(month)
+    return {s.label: float(q) for s, q, n in zip(SECTORS, quota, model.counts) if n}
 
 
 def nice_ceiling(x: float) -> float:

@@ -18,7 +18,7 @@ All money is in USD at the month's exchange rate.
 """
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import llvmlite.binding
@@ -156,11 +156,6 @@ class MonthTerms:
     berry_usd_per_day: np.ndarray
     berry_usd_per_kg: np.ndarray
 
-    def by_sector(self) -> tuple["Terms", ...]:
-        """One ``Terms`` of numbers for each sector, what the rules read."""
-        columns = (getattr(self, f.name).tolist() for f in fields(self))
-        return tuple(Terms(*values) for values in zip(*columns))
-
 
 class Terms(NamedTuple):
     """One sector's ``MonthTerms``, as numbers."""
@@ -217,10 +212,10 @@ class Rules(NamedTuple):
         return cls(*(float(values[name]) for name in cls._fields))
 
 
-def quota_factor(p, sector_key: str, month: int) -> float:
+def quota_factor(p, sector_key: str, month):
     """The state's rule: a sector's base quota times the hike (from its month on) and the
-    yearly ratchet."""
-    hike = p["hike"] * p[f"hike_weight_{sector_key}"] if month >= p["hike_month"] else 0.0
+    yearly ratchet; ``month`` a number or an array of them."""
+    hike = np.where(month >= p["hike_month"], p["hike"] * p[f"hike_weight_{sector_key}"], 0.0)
     return (1 + hike) * (1 + p["ratchet_per_year"]) ** (month // 12)
 
 

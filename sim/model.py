@@ -89,7 +89,7 @@ class QuotaModel(mesa.Model):
         # this month's draws (``_draw``): under a firm drawn anew each month
         self.draws = np.zeros((economy.N_DRAWS, w.n) if p["quota_payer"] == "worker" else (2, 0))
         self._abroad_before: np.ndarray | None = None  # see draw_column
-        self.firms = firms.start_firms(p, w, self.state.quota_at_arrival())
+        self.firms = firms.start_firms(p, w, self.state.quota_usd(0))
         self.rules = economy.Rules.of(p)
         # this month's work of each worker (rows: WORK_OUT), for each Firm.step in the
         # per-agent path; the batched path keeps one firm's at a time
