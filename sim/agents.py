@@ -12,33 +12,45 @@ from dataclasses import fields
 import mesa
 import numpy as np
 
-from sim import economy, firms
+from sim import economy, firms, history
 from sim.economy import MonthTerms
-from sim.sectors import SECTORS, in_berry_season, season
+from sim.sectors import SECTOR_KEYS, SECTORS, in_berry_season, season
 
 
 class State(mesa.Agent):
     """The state: quota policy per sector, the exchange rates, enforcement and revenue.
 
-    Its policy is known in advance, so the terms of every month are worked out once,
-    as arrays over months and sectors (``terms_path``); ``set_policy`` announces a
-    month's."""
+    Its terms for every month are worked out at the start, as arrays over months and
+    sectors (``terms_path``), and ``set_policy`` announces a month's. Under
+    ``state_policy = "adaptive"`` it revises them once a year (``adapt``)."""
 
     def __init__(self, model, p: dict):
         super().__init__(model)
         self.p = p
         # its own stream, so that choosing a rouble path leaves the cohort's draws alone
-        self.rub_path = rouble_path(p, model.months, model.rng.spawn(1)[0])
-        self.path = terms_path(p, self.rub_path, model.calendar_month)
+        stream = model.rng.spawn(1)[0]
+        self.rub_path = history.rouble(p, model.months) if p["fx_path"] == "series" \
+            else rouble_path(p, model.months, stream)
+        self.events = history.Events.of(p, model.months)
+        # the adaptive state's own hike, on top of the schedule: months x sectors
+        self.raised = np.ones((model.months + 1, len(SECTORS)))
+        self.climb = HillClimb(p, len(SECTORS))
+        self.policy_path: list[dict] = []  # the adaptive state's decisions
+        self._build()
         self.terms: MonthTerms | None = None  # the month's terms, one value per sector
         self.terms_matrix: np.ndarray | None = None  # the same as sectors x fields
         self.terms_by_sector: tuple[economy.Terms, ...] = ()  # the same, by sector
         self.revenue_total = 0.0  # USD collected so far
 
+    def _build(self) -> None:
+        self.quota = scheduled_quota_usd(self.p, self.rub_path) * self.raised
+        self.path = terms_path(self.p, self.rub_path, self.model.calendar_month,
+                               self.quota[:-1], self.events)
+
     def quota_usd(self, month: int) -> np.ndarray:
         """Each sector's monthly quota in force in ``month``, USD at that month's rate,
         levy excluded."""
-        return quota_usd(self.p, self.rub_path[month:month + 1], np.array([month]))[0]
+        return self.quota[month]
 
     def set_policy(self) -> None:
         """Announce the month's terms: quota, levy, enforcement threshold, and prices."""
@@ -46,40 +58,104 @@ class State(mesa.Agent):
         self.terms = MonthTerms(*matrix.T)
         self.terms_by_sector = tuple(map(economy.Terms._make, matrix.tolist()))
 
+    def adapt(self, revenue: np.ndarray, lost: np.ndarray, supply: np.ndarray,
+              present: np.ndarray) -> None:
+        """Once a year, the adaptive state moves each sector's hike to raise its revenue
+        (``HillClimb``): ``revenue`` it collected over the past year, ``lost`` the
+        workers sent home or escaped, ``supply`` the replacements the sector could have
+        had, ``present`` the sectors with workers. From this month on."""
+        month = self.model.month
+        hikes = self.climb.step(revenue, lost > supply, present)
+        self.raised[month:] = 1 + hikes
+        self._build()
+        self.policy_path.append({"month": month, "hike": dict(zip(SECTOR_KEYS, hikes.tolist())),
+                                 "revenue_usd": dict(zip(SECTOR_KEYS, revenue.tolist()))})
+
     def collect(self, paid_usd: float) -> None:
         """Book what the workers paid this month."""
         self.revenue_total += paid_usd
 
 
-def per_usd(p: dict, currency: str, rub_per_usd: np.ndarray) -> np.ndarray:
-    """Units of ``currency`` (USD, RUB or CNY) per US dollar, month by month."""
-    return {"USD": np.ones_like(rub_per_usd), "RUB": rub_per_usd,
-            "CNY": np.full_like(rub_per_usd, p["cny_per_usd"])}[currency]
+class HillClimb:
+    """The adaptive state's rule, for each sector apart: raise the hike by a step; while
+    the year's revenue rises keep going; when it falls (or the workers lost exceed what
+    replacements can make up: the supply is the limit of how hard it can push) turn
+    back with half the step. It settles where a step either way loses revenue, within
+    a step that halves each time it turns."""
+
+    def __init__(self, p: dict, n: int):
+        self.hike = np.zeros(n)
+        self.step_size = np.full(n, p["adaptive_step"])
+        self.direction = np.ones(n)
+        self.last = np.full(n, np.nan)  # revenue of the year before
+        self.top = p["adaptive_max_hike"]
+
+    def step(self, revenue: np.ndarray, overdrawn: np.ndarray, present: np.ndarray
+             ) -> np.ndarray:
+        worse = (revenue < self.last) | (overdrawn & (self.direction > 0))
+        turn = present & worse
+        self.direction[turn] *= -1
+        self.step_size[turn] /= 2
+        self.last = np.where(present, revenue, self.last)
+        moved = self.hike + self.direction * self.step_size
+        self.hike = np.where(present, np.clip(moved, 0.0, self.top), self.hike)
+        return self.hike.copy()
 
 
-def quota_usd(p: dict, rub_per_usd: np.ndarray, months: np.ndarray) -> np.ndarray:
-    """The monthly quota in force, USD, levy excluded: months x sectors."""
+def per_usd(p: dict, currency, rub_per_usd: np.ndarray) -> np.ndarray:
+    """Units of ``currency`` (USD, RUB or CNY; one, or one a month) per US dollar, month
+    by month."""
+    if isinstance(currency, str):
+        return {"USD": np.ones_like(rub_per_usd), "RUB": rub_per_usd,
+                "CNY": np.full_like(rub_per_usd, p["cny_per_usd"])}[currency]
+    return np.select([currency == "RUB", currency == "CNY"],
+                     [rub_per_usd, np.full_like(rub_per_usd, p["cny_per_usd"])], 1.0)
+
+
+def scheduled_quota_usd(p: dict, rub_per_usd: np.ndarray) -> np.ndarray:
+    """The monthly quota in force as scheduled (one hike, or the reported history),
+    USD, levy excluded: one row for each month of ``rub_per_usd``, a column a sector."""
+    months = np.arange(len(rub_per_usd))
+    if p["quota_schedule"] == "hike":
+        return np.column_stack([
+            p[f"quota_{s.key}"] / s.quota_months * economy.quota_factor(p, s.key, months)
+            / per_usd(p, s.quota_currency, rub_per_usd) for s in SECTORS])
+    levels, _ = history.quota_levels(p, len(months) - 1)
     return np.column_stack([
-        p[f"quota_{s.key}"] / s.quota_months * economy.quota_factor(p, s.key, months)
-        / per_usd(p, s.quota_currency, rub_per_usd) for s in SECTORS])
+        levels[s.key][0] * economy.quota_factor(p, s.key, months)
+        / per_usd(p, levels[s.key][1], rub_per_usd) for s in SECTORS])
 
 
-def terms_path(p: dict, rub_path: np.ndarray, calendar_month) -> np.ndarray:
+def levies_usd(p: dict, rub_per_usd: np.ndarray) -> np.ndarray:
+    """One-off levies due each month, USD: months x sectors (``levy_usd`` in its month,
+    and under the quota history its levies)."""
+    months = len(rub_per_usd) - 1
+    levy = np.zeros((months, len(SECTORS)))
+    if 0 <= p["levy_month"] < months:
+        levy[p["levy_month"]] += p["levy_usd"]
+    if p["quota_schedule"] == "history":
+        for month, key, amount, currency in history.quota_levels(p, months)[1]:
+            rate = per_usd(p, currency, rub_per_usd[month:month + 1])[0]
+            levy[month, SECTOR_KEYS.index(key)] += amount / rate
+    return levy
+
+
+def terms_path(p: dict, rub_path: np.ndarray, calendar_month, quota: np.ndarray,
+               events: "history.Events") -> np.ndarray:
     """The terms (``economy.Terms``) of every month of the run in every sector, as the
-    state sets them: months x sectors x fields."""
+    state sets them (``quota``: the quota in force, months x sectors, levy excluded):
+    months x sectors x fields."""
     months = np.arange(len(rub_path) - 1)
     rub = rub_path[:-1]
     calendar = np.array([calendar_month(m) for m in months], dtype=np.int64)
     rate = np.column_stack([per_usd(p, s.currency, rub) for s in SECTORS])
-    quota = quota_usd(p, rub, months)
-    levy = np.where(months == p["levy_month"], p["levy_usd"], 0.0)[:, None]
     berries = np.array([bool(p["side_work"]) and in_berry_season(p, c) for c in calendar])
     picks = berries[:, None] & np.array([s.side_work == "berries" for s in SECTORS])
     column = np.ones((1, len(SECTORS)))
     terms = MonthTerms(
         season=season(p)[:, calendar].T,
         wage_usd=np.array([p[f"wage_{s.key}"] for s in SECTORS]) / rate,
-        quota_usd=quota + levy,
+        quota_usd=quota + levies_usd(p, rub_path),
         threshold_usd=p["enforcement_months"] * quota,
         living_usd=p["living_cost_usd"] * rate[:1] / rate,  # fixed in local prices
         berries=picks.astype(float),
@@ -87,6 +163,7 @@ def terms_path(p: dict, rub_path: np.ndarray, calendar_month) -> np.ndarray:
         berry_usd_per_day=column * (p["berry_kg_per_day"] * p["berry_price_rub"]
                                     / rub)[:, None],
         berry_usd_per_kg=column * (p["berry_price_rub"] / rub)[:, None],
+        border_open=events.border_open,
     )
     return np.stack([getattr(terms, f.name) for f in fields(terms)], axis=-1)
 
@@ -141,8 +218,9 @@ class Worker(mesa.Agent):
 
         The rules are those of ``economy.month`` and ``economy.work``, applied to this
         worker's row alone."""
-        model, w, row = self.model, self.model.workers, self.row
-        if w.status.item(row) != economy.ABROAD:
+        model = self.model
+        w, row = model.workforce.live, model.workforce.slot(self.row)
+        if row < 0 or w.status.item(row) != economy.ABROAD:
             return
         terms = model.state.terms_by_sector[w.sector.item(row)]
         if model.p["quota_payer"] == "worker":
@@ -191,6 +269,7 @@ class Firm(mesa.Agent):
         model = self.model
         segments = model.workforce.segments
         first_row = segments.firm_starts[self.index]
-        firms.settle(model.rules, model.workers, model.worked, model.abroad_at_start,
+        firms.settle(model.rules, model.state.terms_matrix, model.workforce.live, model.worked,
+                     model.abroad_at_start,
                      model.firms, segments, range(self.index, self.index + 1),
                      model.draw_column(first_row), *model.fate_draws)

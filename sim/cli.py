@@ -95,9 +95,11 @@ def _fmt(x) -> str:
 
 
 def cmd_scenarios(args) -> int:
-    for name in preset_names():
+    names = preset_names()
+    width = max(map(len, names)) + 2
+    for name in names:
         _, description = load_preset(name)
-        print(f"{name:<24}{description}")
+        print(f"{name:<{width}}{description}")
     return 0
 
 

@@ -17,8 +17,11 @@ then ``sim.firms.settle``).
 All money is in USD at the month's exchange rate.
 """
 
+import hashlib
 import math
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NamedTuple
 
 import llvmlite.binding
@@ -30,6 +33,17 @@ import numpy as np
 llvmlite.binding.set_option("quotasim", "-vectorize-memory-check-threshold=1000")
 llvmlite.binding.set_option("quotasim", "-runtime-memory-check-threshold=200")
 
+# Compiled code is cached on disk, but numba checks only the stamp of a function's own
+# file, not those of the rules it calls from other files: a change to a rule here would
+# leave the loops of ``sim.firms`` stale. So the cache lives in a folder named after the
+# sources of every compiled module, and any change to them starts a fresh one.
+_COMPILED_MODULES = ("economy.py", "firms.py", "metrics.py")
+if not numba.config.CACHE_DIR:
+    _sources = hashlib.sha256(b"".join((Path(__file__).with_name(name)).read_bytes()
+                                       for name in _COMPILED_MODULES)).hexdigest()[:16]
+    numba.config.CACHE_DIR = str(Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+                                 / "quotasim" / f"numba-{_sources}")
+
 # How every rule and loop is compiled. Without reference counting (``_nrt=False``, as
 # numba's own hot kernels): nothing here allocates, and counting the arrays handed to
 # each inlined rule, on every row, cost more than the rules themselves. ``inlined`` is
@@ -39,9 +53,11 @@ inlined = numba.njit(_nrt=False, error_model="numpy", cache=True, inline="always
 
 DAYS_IN_MONTH = 30
 FULL_MONTH_DAYS = 26  # a reported monthly wage is for this many days at normal hours
-ABROAD, COMPLETED, HOME_ARREARS, HOME_INJURY, ESCAPED, HOME_COLLECTIVE = range(6)
+ABROAD, COMPLETED, HOME_ARREARS, HOME_INJURY, ESCAPED, HOME_COLLECTIVE, WITHDRAWN = range(7)
 STATUS_NAMES = ("abroad", "completed", "sent_home_arrears", "sent_home_injury", "escaped",
-                "sent_home_collective")
+                "sent_home_collective", "withdrawn")
+# who left early and whose slot a replacement may take (``replacement_supply``)
+REPLACEABLE = (HOME_ARREARS, HOME_INJURY, ESCAPED)
 N_DRAWS = 4  # uniform draws per worker per month: days off, weather, injury, severity
 
 
@@ -53,6 +69,7 @@ class Workers:
     sector: np.ndarray  # int8 index into sectors.SECTORS
     firm: np.ndarray  # index of the dispatching firm that holds the worker
     team: np.ndarray  # index of its work team (teams never span two firms)
+    arrived: np.ndarray  # the month it arrived (0: at the start)
     skill: np.ndarray  # multiplies the sector wage
     goal: np.ndarray  # savings goal, USD
     debt: np.ndarray  # entry bribe owed at home, USD
@@ -90,9 +107,12 @@ TOTALS = ("gross", "side", "quota_due", "quota_paid", "living", "credited", "mar
           "team_transfer", "hours_worked", "days_worked", "months_abroad")
 
 
-def draw_workers(p: dict, counts: np.ndarray, rng: np.random.Generator) -> Workers:
+def draw_workers(p: dict, counts: np.ndarray, rng: np.random.Generator, *,
+                 arrived: int = 0, mid_contract: bool = False) -> Workers:
     """A cohort: ``counts[s]`` workers in sector s, personal traits drawn from ``rng``,
-    held by firms of ``firm_size`` workers of one sector, in teams of ``team_size``."""
+    held by firms of ``firm_size`` workers of one sector, in teams of ``team_size``
+    (numbered from 0), arriving in month ``arrived``. ``mid_contract``: workers already
+    abroad, each with a uniform share of its contract still to run."""
     n = int(counts.sum())
     sigma = p["skill_sigma"]
     skill = np.exp(rng.normal(-sigma**2 / 2, sigma, n))  # mean 1
@@ -100,12 +120,15 @@ def draw_workers(p: dict, counts: np.ndarray, rng: np.random.Generator) -> Worke
     debt = rng.uniform(p["entry_debt_min_usd"], p["entry_debt_max_usd"], n)
     spread = p["contract_spread_months"]
     months = rng.integers(p["contract_months"] - spread, p["contract_months"] + spread + 1, n)
+    if mid_contract:
+        months = rng.integers(1, months + 1)
     firm, team = organise(counts, p["firm_size"], p["team_size"])
     zeros = np.zeros(n)
     return Workers(
         sector=np.repeat(np.arange(len(counts), dtype=np.int8), counts),
         firm=firm,
         team=team,
+        arrived=np.full(n, float(arrived)),
         skill=skill,
         goal=goal,
         debt=debt,
@@ -155,6 +178,7 @@ class MonthTerms:
     odd_jobs: np.ndarray  # 1 if side work is odd jobs this month, else 0
     berry_usd_per_day: np.ndarray
     berry_usd_per_kg: np.ndarray
+    border_open: np.ndarray  # 0 while the border is closed: nobody leaves but by escape
 
 
 class Terms(NamedTuple):
@@ -169,6 +193,7 @@ class Terms(NamedTuple):
     odd_jobs: float
     berry_usd_per_day: float
     berry_usd_per_kg: float
+    border_open: float
 
 
 class Rules(NamedTuple):
@@ -274,9 +299,12 @@ def pay(income, due, living, ledger):
     return from_income + from_ledger, arrears, ledger - from_ledger + (income - from_income) - living
 
 
-def fate(arrears, threshold, months_left, serious):
+def fate(arrears, threshold, months_left, serious, border_open):
     """5. Sent home when injured seriously or when arrears reach the threshold; home when
-    the contract ends; otherwise abroad another month."""
+    the contract ends; otherwise abroad another month. While the border is closed
+    nobody leaves: the injured wait, contracts run on."""
+    if not border_open:
+        return ABROAD
     # tolerance: arrears summed month by month may miss an exact multiple by one ulp
     if serious:
         return HOME_INJURY
@@ -308,7 +336,7 @@ def month(r, t, skill, target, months_left, ledger, arrears, fatigue, u0, u1, u2
     income = main + side
     paid, new_arrears, new_ledger = pay(income, due, t.living_usd, ledger)
     months_left = months_left - 1
-    status = fate(new_arrears, t.threshold_usd, months_left, serious)
+    status = fate(new_arrears, t.threshold_usd, months_left, serious, t.border_open)
     return (new_ledger, new_arrears, fatigue, hours, months_left, status,
             settle(r, new_ledger), income, side, t.quota_usd, paid, t.living_usd,
             new_ledger - ledger, hours * work, work)
@@ -379,7 +407,7 @@ def uniforms(x, y):
 def terms_of(terms, s):
     """Sector s's ``Terms`` from the month's terms as an array (sectors x fields)."""
     return Terms(terms[s, 0], terms[s, 1], terms[s, 2], terms[s, 3], terms[s, 4], terms[s, 5],
-                 terms[s, 6], terms[s, 7], terms[s, 8])
+                 terms[s, 6], terms[s, 7], terms[s, 8], terms[s, 9])
 
 
 @compiled

@@ -37,7 +37,8 @@ import numpy as np
 
 from sim import economy
 from sim.economy import (
-    ABROAD, COMPLETED, ESCAPED, HOME_ARREARS, HOME_COLLECTIVE, HOME_INJURY, compiled, inlined,
+    ABROAD, COMPLETED, ESCAPED, HOME_ARREARS, HOME_COLLECTIVE, HOME_INJURY, WITHDRAWN, compiled,
+    inlined,
 )
 
 
@@ -55,6 +56,7 @@ class Firms:
     covered: np.ndarray  # shortfalls the firm covered from its reserve or credit
     escapes: np.ndarray
     deported: np.ndarray  # 1 once its site was sent home after an escape
+    withdrawn: np.ndarray  # 1 in the month its host withdraws its workers (an event)
 
 
 class Segments(NamedTuple):
@@ -93,7 +95,14 @@ def start_firms(p: dict, w: economy.Workers, quota_usd: np.ndarray) -> Firms:
     zeros = np.zeros(n_firms)
     return Firms(sector=sector, reserve=reserve, pressure=zeros.copy(),
                  start_reserve=reserve.copy(), quota_due=zeros.copy(), quota_paid=zeros.copy(),
-                 covered=zeros.copy(), escapes=zeros.copy(), deported=zeros.copy())
+                 covered=zeros.copy(), escapes=zeros.copy(), deported=zeros.copy(),
+                 withdrawn=zeros.copy())
+
+
+def joined(f: Firms, new: Firms) -> Firms:
+    """The firms ``f`` and, after them, the ``new`` ones."""
+    return Firms(**{name: np.concatenate([getattr(f, name), getattr(new, name)])
+                    for name in f.__dataclass_fields__})
 
 
 NO_DRAWS = np.zeros(0)
@@ -140,6 +149,7 @@ class FirmRows(NamedTuple):
     covered: np.ndarray
     escapes: np.ndarray
     deported: np.ndarray
+    withdrawn: np.ndarray
 
 
 def _rows(w: economy.Workers, f: Firms, u_escape, u_site) -> tuple:
@@ -164,15 +174,15 @@ def month(r: economy.Rules, terms: np.ndarray, draws: np.ndarray, w: economy.Wor
     month_firms(r, terms, draws, scratch, row_draws, abroad, seg, *_rows(w, f, u_escape, u_site))
 
 
-def settle(r: economy.Rules, w: economy.Workers, worked: np.ndarray, abroad: np.ndarray,
-           f: Firms, seg: Segments, firms: range, first_column: int,
+def settle(r: economy.Rules, terms: np.ndarray, w: economy.Workers, worked: np.ndarray,
+           abroad: np.ndarray, f: Firms, seg: Segments, firms: range, first_column: int,
            u_escape: np.ndarray | None, u_site: np.ndarray | None) -> None:
     """The firm's side of the month for the firms in ``firms`` (one, in ``Firm.step``),
     once each worker has worked it: ``worked`` holds what each worker did
     (``economy.work``, one row per name of ``WORK_OUT``; zero for those not abroad);
     the first of their workers abroad has column ``first_column`` of ``u_escape``.
     Updates ``w`` and ``f`` in place."""
-    settle_firms(r, firms.start, firms.stop, first_column, worked, abroad, seg,
+    settle_firms(r, terms, firms.start, firms.stop, first_column, worked, abroad, seg,
                  *_rows(w, f, u_escape, u_site))
 
 
@@ -214,18 +224,20 @@ def month_firms(r, terms, draws, scratch, row_draws, abroad, seg, ws, fs, u_esca
             for value in numba.literal_unroll(out):
                 scratch[k, j] = value if here else 0.0
                 k += 1
-        settle_firm(r, f, a, first_column, most, scratch, abroad, seg, ws, fs, u_escape,
-                    u_site)
+        settle_firm(r, f, a, first_column, most, t.border_open, scratch, abroad, seg, ws, fs,
+                    u_escape, u_site)
 
 
 @compiled
-def settle_firms(r, first, last, first_column, worked, abroad, seg, ws, fs, u_escape, u_site):
+def settle_firms(r, terms, first, last, first_column, worked, abroad, seg, ws, fs, u_escape,
+                 u_site):
     """``settle``: the firms ``first`` .. ``last`` settle the month ``worked``; the
     first of their workers abroad has column ``first_column`` of the draws."""
     most = highest_hazard(r)
     for f in range(first, last):
-        settle_firm(r, f, 0, first_column, most, worked, abroad, seg, ws, fs, u_escape,
-                    u_site)
+        border_open = economy.terms_of(terms, ws.sector[seg.firm_starts[f]]).border_open
+        settle_firm(r, f, 0, first_column, most, border_open, worked, abroad, seg, ws, fs,
+                    u_escape, u_site)
         for i in range(seg.firm_starts[f], seg.firm_starts[f] + seg.firm_sizes[f]):
             first_column += abroad[i]
 
@@ -239,12 +251,13 @@ def highest_hazard(r):
 
 
 @inlined
-def settle_firm(r, f, o, c, most, m, abroad, seg, ws, fs, u_escape, u_site):
+def settle_firm(r, f, o, c, most, border_open, m, abroad, seg, ws, fs, u_escape, u_site):
     """The firm of segment f settles the month its workers worked (worker i's work in
     column i - o of ``m``; its first worker abroad has column c of ``u_escape``, the
     next one c + 1 and so on): 2. its teams (``settle_team``), 3. its cut, the month
     booked, 4. its cash and the state's quota (``pay_state``), 5. who leaves
-    (``leave_or_stay``), punishment after an escape, and payouts."""
+    (``leave_or_stay``; all who stay, in a month its host withdraws them), punishment
+    after an escape, and payouts."""
     first_team, teams, team_starts, team_sizes = (seg.first_team, seg.teams,
                                                   seg.team_starts, seg.team_sizes)
     ledger, arrears, status, quota_paid = ws.ledger, ws.arrears, ws.status, ws.quota_paid
@@ -267,6 +280,7 @@ def settle_firm(r, f, o, c, most, m, abroad, seg, ws, fs, u_escape, u_site):
     average = expected_sum / max(count, 1.0)
     paid_share = pay_state(r, firm, inflow, food, due, short, fs)
     escaped_here = 0
+    withdrawn = fs.withdrawn[firm] > 0 and border_open > 0
     for i in range(a, b):
         if abroad[i]:
             j = i - o
@@ -276,10 +290,13 @@ def settle_firm(r, f, o, c, most, m, abroad, seg, ws, fs, u_escape, u_site):
             status[i] = leave_or_stay(r, m[_SERIOUS, j], m[_THRESHOLD, j], m[_QUOTA, j],
                                       m[_HOURS, j], u, most, average, arrears[i], ledger[i],
                                       net_total[i], months_abroad[i], months_left[i],
-                                      ws.debt[i], ws.goal[i])
+                                      ws.debt[i], ws.goal[i], border_open)
+            if withdrawn and status[i] == ABROAD:
+                status[i] = WITHDRAWN
             escaped_here += status[i] == ESCAPED
     if escaped_here:
-        punish(r, f, firm, seg, abroad, status, ledger, ws.margin, u_site, fs, escaped_here)
+        punish(r, f, firm, seg, abroad, status, ledger, ws.margin, u_site, fs, escaped_here,
+               border_open)
     for k in range(first_team[f], first_team[f] + teams[f]):
         close_team(r, team_starts[k], team_starts[k] + team_sizes[k], abroad, ws, reserve,
                    firm)
@@ -371,20 +388,23 @@ def pay_state(r, f, inflow, food, due, short, fs):
 
 @inlined
 def leave_or_stay(r, serious, threshold, quota, hours, u, most, average, arrears, ledger,
-                  net_total, months_abroad, months_left, debt, goal):
+                  net_total, months_abroad, months_left, debt, goal, border_open):
     """5. Seriously injured; escaped (``u``: the worker's uniform draw); sent home for
     arrears (by the firm's valuation: in arrears, judged on a record of
     ``firm_review_months`` or once it owes ``enforcement_months`` of quota, the
     ``threshold``, losing the firm money month after month, and worth less than an
     average replacement after the delay; or at the threshold); home at the contract's
-    end; or another month abroad."""
-    if serious > 0:
+    end; or another month abroad. While the border is closed only an escape takes a
+    worker away: the injured wait, contracts run on."""
+    if serious > 0 and border_open > 0:
         return HOME_INJURY
     expected = net_total / max(months_abroad, 1.0)
     # the hazard is computed only when the draw is below its largest value, ``most``
     if u < most and u < escape_hazard(r, expected, quota, hours, arrears, ledger,
                                       months_left, debt, goal):
         return ESCAPED
+    if border_open == 0:
+        return ABROAD
     owes = arrears >= threshold * (1 - 1e-9)
     if r.firm_enforces:
         judged = months_abroad >= r.firm_review_months or owes
@@ -414,12 +434,13 @@ def escape_hazard(r, expected, quota, hours, arrears, ledger, months_left, debt,
 
 
 @inlined
-def punish(r, f, firm, seg, abroad, status, ledger, margin, u_site, fs, escaped_here):
+def punish(r, f, firm, seg, abroad, status, ledger, margin, u_site, fs, escaped_here,
+           border_open):
     """After an escape from ``firm`` (segment f) the team's ledgers are docked
     (``punishment_usd`` each, kept by the firm); with ``site_deportation_prob`` the
-    whole site is sent home."""
+    whole site is sent home (not while the border is closed)."""
     fs.escapes[firm] += escaped_here
-    deport = u_site[firm] < r.site_deportation_prob
+    deport = u_site[firm] < r.site_deportation_prob and border_open > 0
     if deport:
         fs.deported[firm] = 1.0
     for k in range(seg.first_team[f], seg.first_team[f] + seg.teams[f]):

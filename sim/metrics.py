@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 import numba
 import numpy as np
+import pandas as pd
 
 from sim import economy
 from sim.economy import Workers
@@ -18,6 +19,7 @@ OUTCOMES = {
     "share_sent_home_injury": "share of workers sent home injured",
     "share_sent_home_collective": "share sent home with their whole site after an escape",
     "share_escaped": "share of workers who escaped",
+    "share_withdrawn": "share of workers whose host withdrew them (an event)",
     "share_still_abroad": "share still abroad when the run stopped (valued as if paid out)",
     "share_missed_goal": "share whose take-home pay, less the entry debt, is below the goal",
     "median_take_home_usd": "median pay received at return, USD",
@@ -70,7 +72,10 @@ def _outcomes(w: Workers, rows: np.ndarray, months_run: int, firms: Firms | None
     home_collective = (status == economy.HOME_COLLECTIVE).mean()
     take_home = w.payout[rows]
     completed = status == economy.COMPLETED
-    contract = np.minimum(w.months_left[rows] + w.months_abroad[rows], months_run)
+    # each worker's slot: its contract (or its stay, if a closure stretched it), within
+    # the months of the run since it arrived
+    contract = np.minimum(np.maximum(w.months_left[rows] + w.months_abroad[rows],
+                                     w.months_abroad[rows]), months_run - w.arrived[rows])
     slot_years = contract.sum() / 12
     gross = w.gross[rows].sum()
     due = w.quota_due[rows].sum()
@@ -90,6 +95,7 @@ def _outcomes(w: Workers, rows: np.ndarray, months_run: int, firms: Firms | None
         "share_sent_home_injury": float(home_injury),
         "share_sent_home_collective": float(home_collective),
         "share_escaped": float((status == economy.ESCAPED).mean()),
+        "share_withdrawn": float((status == economy.WITHDRAWN).mean()),
         "share_still_abroad": float(abroad.mean()),
         "share_missed_goal": float(missed_goal(take_home, w.debt[rows], w.goal[rows]).mean()),
         "median_take_home_usd": float(np.median(take_home)),
@@ -105,6 +111,47 @@ def _outcomes(w: Workers, rows: np.ndarray, months_run: int, firms: Firms | None
         "berry_kg_needed_per_month": float(berry_kg),
         "n_workers": int(n),
     }
+
+
+# what ``by_year`` reports for each calendar year
+BY_YEAR = {
+    "abroad_end": "workers abroad at the end of the year (or of the run)",
+    "arrivals": "workers who arrived (the schedule's and replacements)",
+    "completed": "workers whose contract ended",
+    "sent_home_arrears": "workers sent home for arrears",
+    "sent_home_injury": "workers sent home injured",
+    "escaped": "workers who escaped",
+    "left_other": "workers who left with a host's withdrawal or with their site after an "
+                  "escape",
+    "revenue_usd": "quota the state collected, USD",
+    "revenue_per_worker_year_usd": "quota collected per worker-year abroad, USD",
+}
+
+
+def by_year(monthly: pd.DataFrame, start_year: int, start_month: int) -> dict:
+    """The monthly record (``QuotaModel`` SERIES; row k > 0 is month k - 1 of the run)
+    summed by calendar year: ``{"2017": {name: value for name in BY_YEAR}, ...}``."""
+    lived = monthly.iloc[1:].reset_index(drop=True)
+    counts = ("completed", "sent_home_arrears", "sent_home_injury", "escaped")
+    # the counts so far at each year's end, less those at the year's start
+    so_far = monthly[list(counts)].assign(
+        left_other=monthly["withdrawn"] + monthly["sent_home_collective"])
+    years = start_year + (start_month - 1 + np.arange(len(lived))) // 12
+    result = {}
+    for year in np.unique(years):
+        months = np.flatnonzero(years == year)
+        first, last = months[0], months[-1]
+        flows = so_far.iloc[last + 1] - so_far.iloc[first]
+        revenue = float(lived["revenue_usd"].iloc[months].sum())
+        worker_years = float(lived["stock"].iloc[months].sum()) / 12
+        result[str(year)] = {
+            "abroad_end": int(lived["abroad"].iloc[last]),
+            "arrivals": int(lived["arrivals"].iloc[months].sum()),
+            **{name: int(flows[name]) for name in (*counts, "left_other")},
+            "revenue_usd": revenue,
+            "revenue_per_worker_year_usd": revenue / worker_years if worker_years else math.nan,
+        }
+    return result
 
 
 def _median(values: np.ndarray) -> float:
@@ -133,7 +180,7 @@ class Tally(NamedTuple):
     coerced_hours: float  # hours beyond ``max_hours``, over this month's days worked
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True)  # it allocates its counts: with reference counting
 def _tally(status, sector, n_sectors, arrears, balance, ledger, firm, pressure, worked,
            hours_a_day, days_of_work, max_hours):
     by_status = np.zeros(len(economy.STATUS_NAMES), dtype=np.int64)

@@ -8,13 +8,11 @@ import numpy as np
 import pandas as pd
 from mesa.datacollection import DataCollector
 
-from sim import economy, firms
+from sim import economy, firms, history
 from sim.agents import Firm, State, Worker
-from sim.metrics import Tally, outcomes
-from sim.scenario import (
-    DEFAULT_SEED, QuotaScenario, ScenarioError, check_months, longest_contract,
-)
-from sim.sectors import SECTOR_KEYS
+from sim.metrics import Tally, by_year, outcomes
+from sim.scenario import DEFAULT_SEED, QuotaScenario, ScenarioError, check_months, run_months
+from sim.sectors import SECTOR_KEYS, SECTORS
 from sim.workforce import Workforce
 
 
@@ -36,6 +34,9 @@ SERIES = {
     "coerced_hours_per_day": "hours a day beyond max_hours, over the days worked this month",
     "team_loans_usd": "loans outstanding between team mates, USD",
     "firm_reserve_usd": "the firms' cash (below zero: drawing on credit), USD",
+    "arrivals": "workers who arrived this month (the schedule's, and replacements)",
+    "stock": "workers abroad during the month (those who left at its end included)",
+    "withdrawn": "workers their host withdrew so far",
 }
 
 
@@ -76,16 +77,26 @@ class QuotaModel(mesa.Model):
         if months is not None:
             check_months(months)
         self.engine = engine
-        self.months = months or longest_contract(p)
+        self.worker_agents = worker_agents
+        self.months = months or run_months(p)
         self.month = 0  # months completed
-        self.counts = sector_counts(p)
+        self.dispatch = history.Dispatch.of(p, self.months) if p["arrivals"] == "schedule" \
+            else None
+        self.counts = self.dispatch.stock if self.dispatch is not None else sector_counts(p)
         self.state = State(self, p)
-        w = economy.draw_workers(p, self.counts, self.rng)
+        w = economy.draw_workers(p, self.counts, self.rng,
+                                 mid_contract=self.dispatch is not None)
         # under a firm, the batched month runs on the rows of those still abroad only
-        self.workforce = Workforce(w, compacting=not worker_agents and p["quota_payer"] == "firm")
-        # escapes draw from their own stream, so that the founding structure's draws
-        # are the same whether or not anyone may escape
+        self.workforce = Workforce(w, compacting=not worker_agents and p["quota_payer"] == "firm",
+                                   refilling=p["replacement_supply"] > 0)
+        # escapes and arrivals draw from their own streams, so that the founding
+        # structure's draws are the same whether or not anyone may escape or arrive
         self.fate_rng = self.rng.spawn(1)[0]
+        self.arrival_rng = self.rng.spawn(1)[0]
+        self.waiting = np.zeros(len(SECTORS), dtype=np.int64)  # scheduled, border closed
+        self.allowance = np.zeros(len(SECTORS))  # replacements the supply allows now
+        self.arrivals = 0  # this month's
+        self._reviewed = (np.zeros(len(SECTORS)), np.zeros(len(SECTORS)))  # see _adapt
         # this month's draws (``_draw``): under a firm drawn anew each month
         self.draws = np.zeros((economy.N_DRAWS, w.n) if p["quota_payer"] == "worker" else (2, 0))
         self._abroad_before: np.ndarray | None = None  # see draw_column
@@ -93,10 +104,9 @@ class QuotaModel(mesa.Model):
         self.rules = economy.Rules.of(p)
         # this month's work of each worker (rows: WORK_OUT), for each Firm.step in the
         # per-agent path; the batched path keeps one firm's at a time
-        self.worked = np.zeros((len(economy.WORK_OUT), w.n if engine == "agents" else 0))
-        sizes = self.workforce.segments.firm_sizes
-        self.scratch = np.zeros((len(economy.WORK_OUT), sizes.max(initial=0)))
-        self.row_draws = np.zeros((economy.N_DRAWS, sizes.max(initial=0)))
+        self.worked = np.zeros((len(economy.WORK_OUT), 0))
+        self.scratch = self.row_draws = np.zeros((0, 0))
+        self._size_buffers()
         self.abroad_at_start = w.status == economy.ABROAD
         self.paid_so_far = 0.0  # the quota the state has received
         self.fate_draws = (None, None)
@@ -118,29 +128,37 @@ class QuotaModel(mesa.Model):
         return (self.p["start_month"] - 1 + month) % 12 + 1
 
     def step(self):
-        """One month: the state sets its terms; every worker abroad works; under the
-        founding structure each pays its own quota, under a firm each firm settles the
-        month of its workers (team loans, its cut, the quota, who leaves); the state
-        books the revenue, and the month is recorded."""
+        """One month: workers arrive (the schedule's, and replacements for those who
+        left early) and hosts withdraw theirs (``_arrive``); once a year an adaptive
+        state revises its quotas (``_adapt``); the state sets its terms; every worker
+        abroad works; under the founding structure each pays its own quota, under a
+        firm each firm settles the month of its workers (team loans, its cut, the quota,
+        who leaves); the state books the revenue, and the month is recorded."""
+        self._arrive()
+        if self.p["state_policy"] == "adaptive" and self.month and self.month % 12 == 0:
+            self._adapt()
         self.state.set_policy()
         live = self.workforce.live
         self.abroad_at_start = abroad = live.status == economy.ABROAD
         self._draw(abroad)
         self.fate_draws = self._fate_draws(abroad)
+        if self.engine == "agents":
+            self.worked = np.zeros((len(economy.WORK_OUT), live.n))
         if self.p["quota_payer"] == "worker":
             if self.engine == "batched":
                 self.work_all()
             else:
                 self.agents_by_type[Worker].shuffle_do("step")
+            self._withdraw_own(abroad)
         elif self.engine == "batched":
             firms.month(self.rules, self.state.terms_matrix, self.draws, live, abroad,
                         self.firms, self.workforce.segments, self.scratch, self.row_draws,
                         *self.fate_draws)
         else:
-            self.worked.fill(0.0)
             self.agents_by_type[Worker].shuffle_do("step")
             self.agents_by_type[Firm].shuffle_do("step")
         self.workforce.lived()
+        self._vacate(abroad)
         before, self.tally = self.tally, self._tally()
         paid_so_far = self._paid()
         paid, self.paid_so_far = paid_so_far - self.paid_so_far, paid_so_far
@@ -148,7 +166,7 @@ class QuotaModel(mesa.Model):
         self.month += 1
         self._record_month(self.tally, before, paid)
         self.datacollector.collect(self)
-        self.running = self.month < self.months and self.abroad > 0
+        self.running = self.month < self.months and (self.abroad > 0 or self._more_to_come())
         if self.running and self.workforce.compact(self.months - self.month):
             # a firm left with nobody is under no pressure, as its next (empty) month
             # would set it
@@ -164,12 +182,151 @@ class QuotaModel(mesa.Model):
         when asked."""
         return self.workforce.workers()
 
+    def _arrive(self) -> None:
+        """The month's arrivals and departures decided before it starts: hosts withdraw
+        the workers of whole firms (``events``), the schedule's new firms arrive
+        (``dispatch_schedule``; while the border is closed they wait), and replacements
+        take the slots of workers who left early (``replacement_supply``)."""
+        month, events = self.month, self.state.events
+        self.arrivals = 0
+        if events.withdrawal[month].any():
+            self._withdraw(events.withdrawal[month])
+        border_open = events.border_open[month] > 0
+        if self.dispatch is not None:
+            self.waiting += self.dispatch.arrivals[month]
+            coming = np.where(border_open, self.waiting, 0)
+            if coming.any():
+                self.waiting -= coming
+                self._new_firms(coming)
+        if self.p["replacement_supply"] > 0:
+            self._replace(border_open)
+
+    def _new_firms(self, counts: np.ndarray) -> None:
+        """``counts[s]`` new workers in sector s arrive, in new firms and teams."""
+        new = economy.draw_workers(self.p, counts, self.arrival_rng, arrived=self.month)
+        new_firms = firms.start_firms(self.p, new, self.state.quota_usd(self.month))
+        first_firm = len(self.firms.reserve)
+        new.firm += first_firm
+        new.team += int(self.workforce.all.team.max(initial=-1)) + 1
+        self.firms = firms.joined(self.firms, new_firms)
+        for index in range(first_firm, len(self.firms.reserve)):
+            Firm(self, index)
+        self._settle_in(new, lambda: self.workforce.arrive(new))
+        self._size_buffers()
+
+    def _replace(self, border_open: np.ndarray) -> None:
+        """Workers who left early (sent home or escaped) are replaced after
+        ``replacement_delay_months``, oldest vacancy first, as far as each site's supply
+        allows: ``replacement_supply`` of the slots it holds a month, carried over up to
+        a month's worth (or one worker)."""
+        wf, p = self.workforce, self.p
+        live, vacated = wf.live, wf.vacated
+        held = (live.status == economy.ABROAD) | (vacated >= 0)
+        per_month = p["replacement_supply"] * np.bincount(live.sector[held],
+                                                          minlength=len(SECTORS))
+        self.allowance = np.minimum(self.allowance + per_month, np.maximum(per_month, 1.0))
+        due = np.flatnonzero((vacated >= 0)
+                             & (self.month >= vacated + 1 + p["replacement_delay_months"]))
+        if not len(due):
+            return
+        due = due[np.lexsort((due, vacated[due], live.sector[due]))]
+        chosen = []
+        for s in np.flatnonzero(border_open):
+            slots = due[live.sector[due] == s][:int(self.allowance[s])]
+            self.allowance[s] -= len(slots)
+            chosen.append(slots)
+        slots = np.concatenate(chosen) if chosen else due[:0]
+        if not len(slots):
+            return
+        # the newcomers are drawn grouped by sector, the order of ``slots``
+        counts = np.bincount(live.sector[slots], minlength=len(SECTORS))
+        new = economy.draw_workers(self.p, counts, self.arrival_rng, arrived=self.month)
+        new.firm[:] = live.firm[slots]
+        new.team[:] = live.team[slots]
+        self._settle_in(new, lambda: wf.refill(slots, new))
+
+    def _settle_in(self, new: economy.Workers, place) -> None:
+        """Place ``new`` workers (``place``), count them, and give each an agent."""
+        first = self.workforce.n
+        place()
+        self.arrivals += new.n
+        if self.worker_agents:
+            for row in range(first, self.workforce.n):
+                Worker(self, row)
+
+    def _vacate(self, abroad: np.ndarray) -> None:
+        """Slots of workers who left early this month wait for a replacement, unless
+        their firm has left (deported or withdrawn)."""
+        if self.p["replacement_supply"] == 0:
+            return
+        live = self.workforce.live
+        gone = self.firms.deported[live.firm] + self.firms.withdrawn[live.firm] > 0
+        left = abroad & np.isin(live.status, economy.REPLACEABLE) & ~gone
+        self.workforce.vacated[left] = self.month
+
+    def _withdraw(self, shares: np.ndarray) -> None:
+        """Hosts withdraw ``shares[s]`` of the workers abroad in sector s: whole firms,
+        in the order they arrived, until the share is reached."""
+        live = self.workforce.live
+        abroad = live.status == economy.ABROAD
+        per_firm = np.bincount(live.firm[abroad], minlength=len(self.firms.reserve))
+        for s in np.flatnonzero(shares):
+            mine = np.flatnonzero((self.firms.sector == s) & (per_firm > 0)
+                                  & (self.firms.withdrawn == 0))
+            before = np.cumsum(per_firm[mine]) - per_firm[mine]
+            self.firms.withdrawn[mine[before < shares[s] * per_firm[mine].sum()]] = 1.0
+
+    def _withdraw_own(self, abroad: np.ndarray) -> None:
+        """Under the founding structure no firm settles the month: workers abroad in a
+        withdrawn firm leave at its end, their ledger paid out as if completed."""
+        if not self.firms.withdrawn.any():
+            return
+        live, open_ = self.workforce.live, self.state.terms.border_open
+        leave = (abroad & (live.status == economy.ABROAD)
+                 & (self.firms.withdrawn[live.firm] > 0) & (open_[live.sector] > 0))
+        live.status[leave] = economy.WITHDRAWN
+
+    def _more_to_come(self) -> bool:
+        """Whether anyone may still arrive: the schedule, or replacements."""
+        if self.dispatch is not None and (self.waiting.any()
+                                          or self.dispatch.arrivals[self.month:].any()):
+            return True
+        return self.p["replacement_supply"] > 0 and bool((self.workforce.vacated >= 0).any())
+
+    def _adapt(self) -> None:
+        """The adaptive state reviews the past year: its revenue from each sector, the
+        workers the sector lost (sent home, escaped, deported with their site) and the
+        replacements it could have had (``State.adapt``)."""
+        w = self.workers
+        if self.p["quota_payer"] == "firm":
+            paid = np.bincount(self.firms.sector, weights=self.firms.quota_paid,
+                               minlength=len(SECTORS))
+        else:
+            paid = np.bincount(w.sector, weights=w.quota_paid, minlength=len(SECTORS))
+        lost_so_far = np.bincount(
+            w.sector[np.isin(w.status, (*economy.REPLACEABLE, economy.HOME_COLLECTIVE))],
+            minlength=len(SECTORS)).astype(float)
+        revenue, lost = paid - self._reviewed[0], lost_so_far - self._reviewed[1]
+        self._reviewed = (paid, lost_so_far)
+        abroad = self.tally.abroad_by_sector
+        self.state.adapt(revenue, lost, 12 * self.p["replacement_supply"] * abroad,
+                         abroad > 0)
+
+    def _size_buffers(self) -> None:
+        """One firm's work and draws (``scratch``, ``row_draws``), for the largest firm."""
+        largest = int(self.workforce.segments.firm_sizes.max(initial=0))
+        if self.scratch.shape[1] < largest:
+            self.scratch = np.zeros((len(economy.WORK_OUT), largest))
+            self.row_draws = np.zeros((economy.N_DRAWS, largest))
+
     def _draw(self, abroad: np.ndarray) -> None:
         """This month's draws, ``draws``: under the founding structure a column of four
         uniform draws for every row (as the founding model drew them), under a firm a
         column of two random 64-bit integers (``economy.uniforms``) for each worker
         abroad, in row order (``draw_column``)."""
         if self.p["quota_payer"] == "worker":
+            if self.draws.shape[1] != len(abroad):
+                self.draws = np.zeros((economy.N_DRAWS, len(abroad)))
             self.rng.random(out=self.draws)
         else:
             n = np.count_nonzero(abroad)
@@ -205,7 +362,13 @@ class QuotaModel(mesa.Model):
         firms_ = self.firms if self.p["quota_payer"] == "firm" else None
         kg = self.berry_kg_months[0] / self.berry_kg_months[1] if self.berry_kg_months[1] \
             else float("nan")
-        return outcomes(self.workers, self.month, firms_, kg)
+        result = outcomes(self.workers, self.month, firms_, kg)
+        if self.p["end_year"]:
+            result["by_year"] = by_year(self.datacollector.get_model_vars_dataframe(),
+                                        self.p["start_year"], self.p["start_month"])
+        if self.p["state_policy"] == "adaptive":
+            result["policy_path"] = self.state.policy_path
+        return result
 
     def _fate_draws(self, abroad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
         """This month's uniform draws for escapes (one for each worker abroad, in row
@@ -232,7 +395,8 @@ class QuotaModel(mesa.Model):
         n = int(t.by_status[economy.ABROAD])
         self.abroad = n
         (self.completed, self.sent_home_arrears, self.sent_home_injury, self.escaped,
-         self.sent_home_collective) = (int(c) for c in t.by_status[1:])
+         self.sent_home_collective, self.withdrawn) = (int(c) for c in t.by_status[1:])
+        self.stock = int(np.count_nonzero(self.abroad_at_start)) if before is not None else n
         self.share_in_arrears = t.in_arrears / n if n else 0.0
         self.mean_pressure = t.pressure / n if n else 0.0
         self.team_loans_usd = t.team_loans

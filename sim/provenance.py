@@ -26,7 +26,9 @@ HERE = Path(__file__).resolve().parent
 # store, the figures and the parameter documentation do not change a number (a test
 # checks that every module the model imports is here)
 MODEL_MODULES = ("economy.py", "firms.py", "agents.py", "model.py", "sectors.py",
-                 "workforce.py", "metrics.py", "record.py", "summary.py")
+                 "workforce.py", "metrics.py", "record.py", "summary.py", "history.py")
+# the tables the model reads (the dispatch schedules, events, the rouble, the quotas)
+MODEL_DATA = "data"
 # packages whose version can change a run's numbers (random streams, floating point)
 RESULT_PACKAGES = ("numpy", "scipy", "mesa")
 # packages recorded beside every result
@@ -41,8 +43,8 @@ def model_fingerprint() -> str:
 
 
 def fingerprint(folder: Path) -> str:
-    """A hash of the model modules in ``folder`` as Python reads them: comments, blank
-    lines and docstrings do not count, every statement does."""
+    """A hash of the model modules in ``folder`` as Python reads them (comments, blank
+    lines and docstrings do not count, every statement does) and of its tables."""
     digest = hashlib.sha256()
     for name in MODEL_MODULES:
         tree = ast.parse((folder / name).read_text())
@@ -54,6 +56,9 @@ def fingerprint(folder: Path) -> str:
                 node.body = body[1:] or [ast.Pass()]
         digest.update(name.encode())
         digest.update(ast.dump(tree, include_attributes=False).encode())
+    for table in sorted((folder / MODEL_DATA).glob("*.csv")):
+        digest.update(table.name.encode())
+        digest.update(table.read_bytes())
     return digest.hexdigest()[:16]
 
 

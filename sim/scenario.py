@@ -56,10 +56,11 @@ class Param:
     lo: float | None = None
     hi: float | None = None
     choices: tuple[str, ...] | None = None
+    table: bool = False  # a table: a name of package data, or the path of a CSV file
 
 
-def _p(unit, doc, source, lo=None, hi=None, choices=None):
-    return Param(unit, doc, source, lo, hi, tuple(choices) if choices else None)
+def _p(unit, doc, source, lo=None, hi=None, choices=None, table=False):
+    return Param(unit, doc, source, lo, hi, tuple(choices) if choices else None, table)
 
 
 class QuotaScenario(Scenario):
@@ -100,10 +101,41 @@ class QuotaScenario(Scenario):
         "share", "Share of workers in seafood processing plants in Dalian.",
         "A (sector mix not reported)", 0, 1)] = 0.0
     start_year: Annotated[int, _p(
-        "year", "Calendar year of arrival (labels only).", "A", 1990, 2100)] = 2021
+        "year", "Calendar year of the first month (a cohort's arrival).", "A",
+        1990, 2100)] = 2021
     start_month: Annotated[int, _p(
-        "month 1-12", "Calendar month of arrival; sets where the seasons fall.",
+        "month 1-12", "Calendar month of the first month; sets where the seasons fall.",
         "A", 1, 12)] = 1
+    end_year: Annotated[int, _p(
+        "year", "Calendar year of the last month run (0 = run until the cohort's longest "
+        "contract ends).", "A", 0, 2100)] = 0
+    end_month: Annotated[int, _p(
+        "month 1-12", "Calendar month of the last month run (with end_year).",
+        "A", 1, 12)] = 12
+    arrivals: Annotated[str, _p(
+        "", "Who comes: one cohort of n_workers at the start (cohort), or the stock and "
+        "arrivals of a dispatch schedule (schedule; n_workers and the share_* "
+        "parameters are then unused).",
+        "S: entries into Russia 1,117 (2023), 13,221 (2024) (Rosstat via RFA/Yonhap 2025)",
+        choices=("cohort", "schedule"))] = "cohort"
+    dispatch_schedule: Annotated[str, _p(
+        "table", "The dispatch schedule: russia or china (package data, "
+        "sim/data/dispatch-NAME.csv), or a CSV file with the same columns.",
+        "S: Rosstat 2023-24, NIS 2025, RFA, Daily NK (sim/data/dispatch-*.csv); the rest A",
+        table=True)] = "russia"
+    dispatch_scale: Annotated[float, _p(
+        "workers per worker", "Workers a run holds per worker the schedule reports.",
+        "A (a run of 1 in 10 is ample for shares and rates)", 1e-4, 1)] = 0.1
+    replacement_supply: Annotated[float, _p(
+        "share/month", "Replacements a site can receive a month for workers sent home or "
+        "escaped, as a share of the workers it holds (0 = none: the cohort model).",
+        "A: sending a worker home costs the firm the slot until a replacement arrives "
+        "(FACTS: firms)", 0, 1)] = 0.0
+    events: Annotated[str, _p(
+        "table", "Border closures and host-country withdrawals: none, russia or china "
+        "(package data, sim/data/events-NAME.csv), or a CSV file with the same columns.",
+        "S: no repatriation January 2020 - March 2023 (Daily NK); UNSC 2397; China's "
+        "withdrawals 2022-24 (RFA, KBS)", table=True)] = "none"
     contract_months: Annotated[int, _p(
         "months", "Mean contract length.",
         "S: about 3 years (Washington Post 2016; Daily NK)", 6, 120)] = 36
@@ -183,6 +215,25 @@ class QuotaScenario(Scenario):
         0, 20_000)] = 0.0
     levy_month: Annotated[int, _p(
         "month", "Month (from arrival) in which the levy falls due.", "A", 0, 200)] = 12
+    quota_schedule: Annotated[str, _p(
+        "", "The quotas over time: the quota_* parameters with one hike (hike), or the "
+        "reported history of levels and levies (history; quota_* hold before a sector's "
+        "first row; hike, ratchet and levy still apply on top).",
+        "S: FACTS 'Quotas over time'", choices=("hike", "history"))] = "hike"
+    quota_history: Annotated[str, _p(
+        "table", "The quota history (quota_schedule = history): builtin "
+        "(sim/data/quota_history.csv) or a CSV file with the same columns.",
+        "S: Daily NK 2021, 2023, 2024; HNGN 2025; RFA 2020", table=True)] = "builtin"
+    state_policy: Annotated[str, _p(
+        "", "How the state sets the quotas: as scheduled (schedule), or adapting each "
+        "sector's hike once a year to raise its revenue (adaptive, a hill climb).",
+        "A: the state 'sets quota policy' and responds to what it collects",
+        choices=("schedule", "adaptive"))] = "schedule"
+    adaptive_step: Annotated[float, _p(
+        "fraction", "The adaptive state's first yearly step of a sector's hike (halved "
+        "each time revenue falls).", "A", 0.01, 2)] = 0.2
+    adaptive_max_hike: Annotated[float, _p(
+        "fraction", "The highest hike the adaptive state tries.", "A", 0, 10)] = 3.0
     enforcement_months: Annotated[float, _p(
         "months of quota", "Arrears that get a worker sent home.",
         "S: 4+ months in arrears -> sent home (Daily NK, c. 2022)", 0.25, 60)] = 4.0
@@ -196,7 +247,12 @@ class QuotaScenario(Scenario):
     fx_path: Annotated[str, _p(
         "", "Path of the rouble: constant, a one-off shock that decays, or a random walk.",
         "S: 84 -> 106 RUB/USD, Feb-Mar 2022 (VOA 2022; CBR)",
-        choices=("constant", "shock", "random"))] = "constant"
+        choices=("constant", "shock", "random", "series"))] = "constant"
+    fx_series: Annotated[str, _p(
+        "table", "The rouble as a monthly series (fx_path = series): builtin "
+        "(sim/data/rub_per_usd.csv, built from the sourced points) or a CSV file with the "
+        "columns month, rub_per_usd (e.g. the Central Bank of Russia's series).",
+        "S: CBR annual averages 2019-2023 and spot rates 2022-2025", table=True)] = "builtin"
     fx_shock_month: Annotated[int, _p(
         "month", "Month (from arrival) of the rouble shock.",
         "A: month 14 = March 2022 for a January 2021 arrival", 0, 200)] = 14
@@ -413,6 +469,10 @@ def coerce(name: str, value: Any) -> Any:
         value = float(value)
         if value != value:
             raise ScenarioError(f"{name} must be a number, not NaN")
+    elif kind is str and spec.table:
+        if not isinstance(value, str) or not value.strip():
+            raise ScenarioError(f"{name} must be a table's name or a CSV file's path, "
+                                f"not {value!r}")
     elif kind is str and value not in spec.choices:
         raise ScenarioError(f"{name} must be one of {', '.join(spec.choices)}, not {value!r}")
     if spec.lo is not None and not spec.lo <= value <= spec.hi:
@@ -472,12 +532,23 @@ def validate(params: dict[str, Any]) -> dict[str, Any]:
         raise ScenarioError("entry_debt_max_usd must be at least entry_debt_min_usd")
     if merged["contract_spread_months"] >= merged["contract_months"]:
         raise ScenarioError("contract_spread_months must be less than contract_months")
+    from sim import history  # it reads the tables, and reports their errors as ours
+    history.check(merged)
     return merged
 
 
 def longest_contract(p: dict[str, Any]) -> int:
-    """Months until the longest contract ends: how long a run lasts unless told."""
+    """Months until the longest contract ends: how long a cohort's run lasts unless
+    told."""
     return p["contract_months"] + p["contract_spread_months"]
+
+
+def run_months(p: dict[str, Any]) -> int:
+    """Months a run lasts unless told: from the start to the end date, inclusive, or
+    until a cohort's longest contract ends."""
+    if p["end_year"]:
+        return (p["end_year"] - p["start_year"]) * 12 + p["end_month"] - p["start_month"] + 1
+    return longest_contract(p)
 
 
 def make_scenario(params: dict[str, Any] | None = None, *, seed: int | None = None) -> QuotaScenario:
@@ -561,7 +632,8 @@ def param_table() -> str:
         shown = f"{default:,g}" if isinstance(default, float) else str(default).lower() \
             if isinstance(default, bool) else f"{default:,}" if isinstance(default, int) \
             else default
-        rng = ", ".join(spec.choices) if spec.choices else (
-            f"{spec.lo:,g} - {spec.hi:,g}" if spec.lo is not None else "true, false")
+        rng = ", ".join(spec.choices) if spec.choices else "a table name or a CSV path" \
+            if spec.table else f"{spec.lo:,g} - {spec.hi:,g}" if spec.lo is not None \
+            else "true, false"
         rows.append(f"| `{name}` | {shown} | {spec.unit} | {rng} | {spec.doc} | {spec.source} |")
     return "\n".join(rows)

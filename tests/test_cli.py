@@ -73,7 +73,8 @@ def test_run_prints_a_readable_table(capsys):
 def test_scenarios_lists_presets_one_line_each(capsys):
     assert main(["scenarios"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert [line.split()[0] for line in lines] == ["russia-2021", "sakhalin-dalian-2025"]
+    assert [line.split()[0] for line in lines] == ["history-china-2017-2026", "history-russia-2017-2026",
+                                                  "russia-2021", "sakhalin-dalian-2025"]
 
 
 def test_version(capsys):

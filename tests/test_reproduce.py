@@ -118,7 +118,12 @@ def test_the_model_fingerprint_ignores_comments_and_docstrings_but_not_code(tmp_
     (code / "cli.py").write_text((code / "cli.py").read_text() + "\nx = 1  # not the model\n")
     assert provenance.fingerprint(code) == before
     economy.write_text(text.replace("DAYS_IN_MONTH = 30", "DAYS_IN_MONTH = 31"))
-    assert provenance.fingerprint(code) != before
+    changed = provenance.fingerprint(code)
+    assert changed != before
+    # the tables the model reads count too
+    series = code / "data" / "rub_per_usd.csv"
+    series.write_text(series.read_text().replace("2017-01,64.74", "2017-01,64.75"))
+    assert provenance.fingerprint(code) != changed
 
 
 def test_package_versions_are_part_of_every_run_identity(layout, monkeypatch):

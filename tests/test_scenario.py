@@ -22,7 +22,8 @@ def test_every_default_is_valid():
 
 
 def test_presets_are_valid_and_named():
-    assert preset_names() == ["russia-2021", "sakhalin-dalian-2025"]
+    assert preset_names() == ["history-china-2017-2026", "history-russia-2017-2026",
+                              "russia-2021", "sakhalin-dalian-2025"]
     for name in preset_names():
         params, description = load_preset(name)
         assert description
@@ -72,7 +73,7 @@ def test_toml_files_bad_and_good(tmp_path):
 
 
 def test_unknown_preset_names_the_presets():
-    with pytest.raises(ScenarioError, match="presets: russia-2021, sakhalin-dalian-2025"):
+    with pytest.raises(ScenarioError, match="presets: history-china-2017-2026, history-russia-2017"):
         load_preset("russia")
 
 
