@@ -61,7 +61,8 @@ class State(mesa.Agent):
     def adapt(self, revenue: np.ndarray, lost: np.ndarray, supply: np.ndarray,
               present: np.ndarray) -> None:
         """Once a year, the adaptive state moves each sector's hike to raise its revenue
-        (``HillClimb``): ``revenue`` it collected over the past year, ``lost`` the
+        (``HillClimb``): ``revenue`` it collects a year (at the pace of the past
+        half-year), ``lost`` the
         workers sent home or escaped, ``supply`` the replacements the sector could have
         had, ``present`` the sectors with workers. From this month on."""
         month = self.model.month

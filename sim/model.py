@@ -96,7 +96,7 @@ class QuotaModel(mesa.Model):
         self.waiting = np.zeros(len(SECTORS), dtype=np.int64)  # scheduled, border closed
         self.allowance = np.zeros(len(SECTORS))  # replacements the supply allows now
         self.arrivals = 0  # this month's
-        self._reviewed = (np.zeros(len(SECTORS)), np.zeros(len(SECTORS)))  # see _adapt
+        self._reviewed = (np.zeros(len(SECTORS)), np.zeros(len(SECTORS)))  # see _review
         # this month's draws (``_draw``): under a firm drawn anew each month
         self.draws = np.zeros((economy.N_DRAWS, w.n) if p["quota_payer"] == "worker" else (2, 0))
         self._abroad_before: np.ndarray | None = None  # see draw_column
@@ -135,8 +135,8 @@ class QuotaModel(mesa.Model):
         firm each firm settles the month of its workers (team loans, its cut, the quota,
         who leaves); the state books the revenue, and the month is recorded."""
         self._arrive()
-        if self.p["state_policy"] == "adaptive" and self.month and self.month % 12 == 0:
-            self._adapt()
+        if self.p["state_policy"] == "adaptive" and self.month % 12 in (0, 6) and self.month:
+            self._review(adapt=self.month % 12 == 0)
         self.state.set_policy()
         live = self.workforce.live
         self.abroad_at_start = abroad = live.status == economy.ABROAD
@@ -291,12 +291,19 @@ class QuotaModel(mesa.Model):
         if self.dispatch is not None and (self.waiting.any()
                                           or self.dispatch.arrivals[self.month:].any()):
             return True
-        return self.p["replacement_supply"] > 0 and bool((self.workforce.vacated >= 0).any())
+        if self.p["replacement_supply"] == 0:
+            return False
+        vacated = self.workforce.vacated
+        arrive = vacated[vacated >= 0] + 1 + self.p["replacement_delay_months"]
+        return bool((arrive < self.months).any())
 
-    def _adapt(self) -> None:
-        """The adaptive state reviews the past year: its revenue from each sector, the
-        workers the sector lost (sent home, escaped, deported with their site) and the
-        replacements it could have had (``State.adapt``)."""
+    def _review(self, adapt: bool) -> None:
+        """The adaptive state reviews each sector: halfway through the year it notes what
+        it has collected; at the year's end it adapts (``State.adapt``) to the revenue of
+        the second half-year (once a change has worked through: the arrears it causes
+        take months to send anyone home, and the first months' revenue would flatter
+        it), the workers the sector lost over the year (sent home, escaped, deported
+        with their site) and the replacements it could have had."""
         w = self.workers
         if self.p["quota_payer"] == "firm":
             paid = np.bincount(self.firms.sector, weights=self.firms.quota_paid,
@@ -306,10 +313,13 @@ class QuotaModel(mesa.Model):
         lost_so_far = np.bincount(
             w.sector[np.isin(w.status, (*economy.REPLACEABLE, economy.HOME_COLLECTIVE))],
             minlength=len(SECTORS)).astype(float)
+        if not adapt:
+            self._reviewed = (paid, self._reviewed[1])
+            return
         revenue, lost = paid - self._reviewed[0], lost_so_far - self._reviewed[1]
         self._reviewed = (paid, lost_so_far)
         abroad = self.tally.abroad_by_sector
-        self.state.adapt(revenue, lost, 12 * self.p["replacement_supply"] * abroad,
+        self.state.adapt(2 * revenue, lost, 12 * self.p["replacement_supply"] * abroad,
                          abroad > 0)
 
     def _size_buffers(self) -> None:
@@ -345,7 +355,7 @@ class QuotaModel(mesa.Model):
         structure from the workers."""
         if self.p["quota_payer"] == "firm":
             return float(self.firms.quota_paid.sum())
-        return float(self.workforce.live.quota_paid.sum())
+        return float(self.workforce.live.quota_paid.sum()) + self.workforce.dropped_paid
 
     def work_all(self) -> None:
         """Every worker abroad lives the month and pays its own quota (``Worker.step``,

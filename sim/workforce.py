@@ -49,6 +49,7 @@ class Workforce:
         self.compacting = compacting
         # the rows dropped from ``live``, by status, for the monthly tally
         self.dropped_by_status = np.zeros(len(STATUS_NAMES), dtype=np.int64)
+        self.dropped_paid = 0.0  # quota paid by workers no longer live
         self._written_back = True
         self._slots: np.ndarray | None = None
 
@@ -119,6 +120,7 @@ class Workforce:
         # those who left are counted in their status, as rows dropped are
         self.dropped_by_status += np.bincount(self.live.status[slots],
                                               minlength=len(STATUS_NAMES))
+        self.dropped_paid += float(self.live.quota_paid[slots].sum())
         rows = self._append(new)
         for name in NAMES:
             getattr(self.live, name)[slots] = getattr(new, name)
@@ -135,6 +137,7 @@ class Workforce:
         if not self.compacting or np.count_nonzero(gone) * months_to_run < COPY_COST * live.n:
             return False
         self.dropped_by_status += np.bincount(live.status[gone], minlength=len(STATUS_NAMES))
+        self.dropped_paid += float(live.quota_paid[gone].sum())
         if self.live is not self.all:
             dropped = np.flatnonzero(gone)
             for name in NAMES:

@@ -58,6 +58,17 @@ SCENARIOS = {
          "enforcement_months": 1.0, "fx_path": "random", "fx_volatility": 0.1,
          "team_size": 3, "firm_size": 33},
         ("arrears", "berries", "odd_jobs", "loans")),
+    # calendar time: a schedule's arrivals, replacements, a withdrawal and a closure
+    "firm_history_arrivals_replacements_events": (
+        preset("history-russia-2017-2026", dispatch_scale=0.01, end_year=2024,
+               replacement_supply=0.05, replacement_delay_months=2, escape_rate=0.01,
+               firm_size=30, team_size=5),
+        ("arrivals", "replacements", "withdrawn", "arrears", "escape")),
+    "v1_history_arrivals_replacements_events": (
+        preset("history-russia-2017-2026", dispatch_scale=0.01, end_year=2024,
+               replacement_supply=0.05, replacement_delay_months=2, hike=1.0, hike_month=0,
+               firm_size=30, **V1_STRUCTURE),
+        ("arrivals", "replacements", "withdrawn", "arrears")),
     "firm_injuries_no_teams": (
         preset("russia-2021", n_workers=300, team_size=1, injury_rate_base=0.05,
                serious_injury_share=0.3, escape_rate=0.02),
@@ -100,6 +111,11 @@ def assert_exercises(model: QuotaModel, features):
         or model.datacollector.get_model_vars_dataframe()["team_loans_usd"].gt(0).any(),
         "pressure": (model.datacollector.get_model_vars_dataframe()["mean_pressure"] > 0).any(),
         "shortfall": model.outcomes()["quota_shortfall_share"] > 0,
+        "arrivals": (w.arrived > 0).any(),
+        # more workers than the schedule brought: some came as replacements
+        "replacements": model.dispatch is not None
+        and w.n > model.dispatch.stock.sum() + model.dispatch.arrivals.sum(),
+        "withdrawn": (w.status == economy.WITHDRAWN).any(),
     }
     assert all(checks[f] for f in features), {f: checks[f] for f in features}
 
