@@ -77,6 +77,46 @@ def throughput(n: int, *, engine: str = "batched", repeats: int = 5, seed: int =
     return float(model.workers.months_abroad.sum()) / statistics.median(times)
 
 
+HISTORY_PRESET = "history-russia-2017-2026"
+HISTORY_WORKERS = 100_000  # at the start of the ten years
+TARGET_HISTORY_RATIO = 0.5  # of the cohort's worker-months per second (issue 12)
+
+
+def history_against_cohort(repeats: int = 3) -> dict:
+    """Worker-months per second of the ten-year history (arrivals, replacements, events,
+    the rouble series, the quota history) at ``HISTORY_WORKERS`` workers abroad at its
+    start, against a cohort of as many workers for its 42 months, interleaved: medians
+    of ``repeats`` timed runs each, after a warm-up run (construction included)."""
+    from sim.model import QuotaModel
+    from sim.scenario import load_preset, make_scenario
+
+    params = load_preset(HISTORY_PRESET)[0]
+    stock = sum(int(row.workers) for row in _stock_rows(params))
+    history = {**params, "dispatch_scale": HISTORY_WORKERS / stock}
+    cohort = {**_preset_params(), "n_workers": HISTORY_WORKERS}
+
+    def speed(p):
+        start = time.perf_counter()
+        model = QuotaModel(make_scenario(p, seed=SEED), worker_agents=False).run()
+        return float(model.workers.months_abroad.sum()) / (time.perf_counter() - start)
+
+    speed(history), speed(cohort)
+    runs = {"history": [], "cohort": []}
+    for _ in range(repeats):
+        runs["history"].append(speed(history))
+        runs["cohort"].append(speed(cohort))
+    medians = {k: statistics.median(v) for k, v in runs.items()}
+    return {"workers": HISTORY_WORKERS, "wm_per_s": medians,
+            "ratio": medians["history"] / medians["cohort"]}
+
+
+def _stock_rows(params: dict):
+    from sim import history
+
+    table = history.read("dispatch_schedule", params["dispatch_schedule"])
+    return table[table["kind"] == "stock"].itertuples()
+
+
 # One timed run, in a child process whose sys.path starts at CODE (this checkout or a
 # worktree of another commit); only the API every version has: presets, make_scenario,
 # QuotaModel(scenario, months=..., worker_agents=False).run()
@@ -270,6 +310,9 @@ def run_benchmarks(*, quick: bool = False, sweep: bool = True,
     elif not quick:
         notes.append("sweep not timed (--no-sweep)")
 
+    log(f"a ten-year history against a cohort, {HISTORY_WORKERS:,} workers")
+    history = None if quick else history_against_cohort()
+
     log("browser view: frame times of the page rendered in this process")
     frames = frame_times_ms(12 if quick else 42)
     if frames is None:
@@ -291,6 +334,7 @@ def run_benchmarks(*, quick: bool = False, sweep: bool = True,
         "sweep_wall_s": wall,
         "sweep_runs": runs,
         "frame_ms": frames,
+        "history": history,
         "targets_met": {
             "engine_8m_wm_per_s_at_10k": wm_per_s["10000"] >= TARGET_WM_PER_S_10K,
             "ratio_25_at_10k": ratio["10000"] >= TARGET_RATIO_10K if "10000" in ratio else None,
@@ -298,6 +342,8 @@ def run_benchmarks(*, quick: bool = False, sweep: bool = True,
             "sweep_30_s_per_630_runs":
                 wall / runs * TARGET_SWEEP_RUNS <= TARGET_SWEEP_S if wall is not None else None,
             "frame_200_ms_median": frames["median"] <= TARGET_FRAME_MS if frames else None,
+            "history_half_the_cohort": history["ratio"] >= TARGET_HISTORY_RATIO
+            if history else None,
         },
         "notes": notes,
     }
@@ -332,6 +378,12 @@ def format_report(report: dict) -> str:
                  f"workers shown) {frames['median']:.0f} ms median, {frames['p90']:.0f} ms 90th "
                  f"percentile, {frames['max']:.0f} ms slowest of {frames['frames']}"
                  if frames else "browser view: not timed")
+    history = report.get("history")
+    if history:
+        lines.append(f"ten-year history ({HISTORY_PRESET}, {history['workers']:,} workers at "
+                     f"its start): {history['wm_per_s']['history'] / 1e6:.2f} M worker-months/s, "
+                     f"{history['ratio']:.2f} x a cohort's "
+                     f"({history['wm_per_s']['cohort'] / 1e6:.2f} M)")
     met = ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in report["targets_met"].items()
                     if v is not None)
     lines.append(f"targets met: {met}")

@@ -125,7 +125,7 @@ class QuotaScenario(Scenario):
         table=True)] = "russia"
     dispatch_scale: Annotated[float, _p(
         "workers per worker", "Workers a run holds per worker the schedule reports.",
-        "A (a run of 1 in 10 is ample for shares and rates)", 1e-4, 1)] = 0.1
+        "A (a run of 1 in 10 is ample for shares and rates)", 1e-4, 10)] = 0.1
     replacement_supply: Annotated[float, _p(
         "share/month", "Replacements a site can receive a month for workers sent home or "
         "escaped, as a share of the workers it holds (0 = none: the cohort model).",

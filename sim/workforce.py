@@ -102,7 +102,6 @@ class Workforce:
     def arrive(self, new: Workers) -> None:
         """New firms arrive with their workers (``new``, rows sorted by firm and team,
         whose firm and team numbers follow those already here)."""
-        self.workers()
         rows = self._append(new)
         if self.live is not self.all:
             self.live = Workers(**{name: np.concatenate([getattr(self.live, name),
@@ -116,7 +115,9 @@ class Workforce:
     def refill(self, slots: np.ndarray, new: Workers) -> None:
         """Replacements (``new``, one for each live row in ``slots``, with its firm,
         team and sector) take the slots of workers who left."""
-        self.workers()
+        if self.live is not self.all:  # the workers who left, written back
+            for name in NAMES:
+                getattr(self.all, name)[self.rows[slots]] = getattr(self.live, name)[slots]
         # those who left are counted in their status, as rows dropped are
         self.dropped_by_status += np.bincount(self.live.status[slots],
                                               minlength=len(STATUS_NAMES))
