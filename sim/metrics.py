@@ -28,6 +28,8 @@ OUTCOMES = {
     "ledger_credit_per_month_usd": "median, over those who completed, of what was credited "
                                    "to the ledger per month abroad, USD (before deductions)",
     "revenue_per_worker_year_usd": "quota collected per worker-year of contract slots, USD",
+    "revenue_per_slot_year_usd": "quota collected per year of the slots the workers at the "
+                                 "start came to fill, refilled or not, USD",
     "firm_margin_per_worker_year_usd": "the firms' result (cash, less what they owe those "
                                        "still abroad) per worker-year of slots, USD",
     "quota_shortfall_share": "share of the quota due that the state did not receive",
@@ -77,6 +79,7 @@ def _outcomes(w: Workers, rows: np.ndarray, months_run: int, firms: Firms | None
     contract = np.minimum(np.maximum(w.months_left[rows] + w.months_abroad[rows],
                                      w.months_abroad[rows]), months_run - w.arrived[rows])
     slot_years = contract.sum() / 12
+    first_slot_years = contract[w.arrived[rows] == 0].sum() / 12
     gross = w.gross[rows].sum()
     due = w.quota_due[rows].sum()
     abroad = status == economy.ABROAD
@@ -102,6 +105,8 @@ def _outcomes(w: Workers, rows: np.ndarray, months_run: int, firms: Firms | None
         "median_take_home_completed_usd": _median(take_home[completed]),
         "ledger_credit_per_month_usd": _median(credit_per_month),
         "revenue_per_worker_year_usd": float(w.quota_paid[rows].sum() / slot_years),
+        "revenue_per_slot_year_usd": float(w.quota_paid[rows].sum() / first_slot_years)
+        if first_slot_years else math.nan,
         "firm_margin_per_worker_year_usd": float(firm_result / slot_years),
         "quota_shortfall_share": float(1 - w.quota_paid[rows].sum() / due) if due else 0.0,
         "share_quota_covered_by_firm": float(covered / due) if due else 0.0,
