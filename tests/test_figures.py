@@ -16,7 +16,8 @@ LAYOUT = Layout(Path(__file__).resolve().parent.parent / "experiments")
 LABELS = {  # script -> (x label, y label) of its first axes
     "hike_response": ("Quota hike (%)", "Sent home early (share)"),
     "demo": ("Quota hike (%)", "Sent home early (share)"),
-    "revenue_peak": ("Quota hike (%)", "Revenue per worker-year (USD)"),
+    "revenue_peak": ("Quota hike (%)", "Revenue per slot-year (USD)"),
+    "history": ("", "Workers abroad (reported scale)"),
     "take_home": ("Take-home pay at return (USD)", "Share of workers with at most this"),
     "dynamics_2025": ("", "Hours per day worked"),
     "exchange_rate": ("Quota hike (%)", "Missing their savings goal (share)"),
