@@ -345,6 +345,12 @@ def Summary(model):
 COMPONENTS = [Summary, WorkerGrid, Series, LedgerHistogram]
 
 
+def cohort_presets() -> list[str]:
+    """The presets the page offers: the cohorts. Its grid lays out one cohort by sector;
+    the histories, whose workforce comes and goes, run from the command line."""
+    return [name for name in preset_names() if not load_preset(name)[0].get("end_year")]
+
+
 @solara.component
 def Page():
     """One session's page: a preset picker above the SolaraViz of its own model."""
@@ -353,7 +359,7 @@ def Page():
     model = solara.use_memo(lambda: build_model(params), [params])
     _, description = load_preset(preset.value)
     with solara.Sidebar(), solara.Card("Scenario"):
-        solara.Select("Preset", values=preset_names(), value=preset)
+        solara.Select("Preset", values=cohort_presets(), value=preset)
         solara.Text(description, style={"font-size": "0.85em"})
     # a new key remounts SolaraViz: controls and model start afresh from the preset
     SolaraViz(model, components=COMPONENTS, model_params=params,

@@ -58,7 +58,12 @@ def label(name):
     return app.CONTROLS[name][0]
 
 
-@pytest.mark.parametrize("preset", preset_names())
+def test_the_page_offers_the_cohort_presets():
+    assert app.cohort_presets() == ["russia-2021", "sakhalin-dalian-2025"]
+    assert set(app.cohort_presets()) < set(preset_names())
+
+
+@pytest.mark.parametrize("preset", app.cohort_presets())
 def test_controls_start_at_the_scenario_defaults_and_the_preset_values(preset):
     params, _ = load_preset(preset)
     controls = app.model_params(preset)
