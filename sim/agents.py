@@ -62,11 +62,11 @@ class State(mesa.Agent):
               present: np.ndarray) -> None:
         """Once a year, the adaptive state moves each sector's hike to raise its revenue
         (``HillClimb``): ``revenue`` it collects a year (at the pace of the past
-        half-year), ``lost`` the
-        workers sent home or escaped, ``supply`` the replacements the sector could have
+        half-year), ``lost`` the workers sent home for arrears or escaped, ``supply`` the replacements the sector could have
         had, ``present`` the sectors with workers. From this month on."""
         month = self.model.month
-        hikes = self.climb.step(revenue, lost > supply, present)
+        # with no replacements at all, the supply sets no limit of its own
+        hikes = self.climb.step(revenue, (supply > 0) & (lost > supply), present)
         self.raised[month:] = 1 + hikes
         self._build()
         self.policy_path.append({"month": month, "hike": dict(zip(SECTOR_KEYS, hikes.tolist())),
@@ -79,8 +79,9 @@ class State(mesa.Agent):
 
 class HillClimb:
     """The adaptive state's rule, for each sector apart: raise the hike by a step; while
-    the year's revenue rises keep going; when it falls (or the workers lost exceed what
-    replacements can make up: the supply is the limit of how hard it can push) turn
+    the year's revenue rises keep going; when it falls (or the workers lost for arrears
+    or by escape exceed what replacements, if any, can make up: the supply is the limit
+    of how hard it can push) turn
     back with half the step. It settles where a step either way loses revenue, within
     a step that halves each time it turns."""
 

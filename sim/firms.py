@@ -425,7 +425,8 @@ def escape_hazard(r, expected, quota, hours, arrears, ledger, months_left, debt,
     behind = min(arrears / max(quota, 1e-9), 6.0)
     span = max(r.coerced_max_hours - r.normal_hours, 1e-9)
     overtime = min(max((hours - r.normal_hours) / span, 0.0), 1.0)
-    at_return = ((ledger - arrears + max(expected, 0.0) * months_left)
+    # past a contract's end (a closure runs it on) nothing more is expected
+    at_return = ((ledger - arrears + max(expected, 0.0) * max(months_left, 0.0))
                  * (1 - r.settlement_deduction_share) - r.airfare_usd)
     lost = 1.0 if at_return - debt < goal else 0.0
     return r.escape_rate * math.exp(r.escape_arrears_weight * behind

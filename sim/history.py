@@ -163,11 +163,14 @@ def _cell(path: str, line: int, column: str, kind, text: str):
 def check(p: dict) -> None:
     """Every table the scenario uses reads, and covers the run: once, when the scenario
     is made."""
-    from sim.scenario import run_months
+    from sim.scenario import MAX_MONTHS, run_months
     months = run_months(p)
     if p["end_year"] and months < 1:
         raise ScenarioError("end_year and end_month must not come before start_year and "
                             "start_month")
+    if months > MAX_MONTHS:
+        raise ScenarioError(f"the run from start to end is {months:,} months; at most "
+                            f"{MAX_MONTHS:,}")
     if p["fx_path"] == "series":
         rouble(p, months)
     if p["quota_schedule"] == "history":
@@ -214,8 +217,7 @@ def quota_levels(p: dict, months: int) -> tuple[dict, np.ndarray]:
         levels[s.key] = (amount, currency)
         for row in rows[rows["kind"] == "levy"].itertuples():
             if 0 <= row.month - start < months:
-                levies.append((row.month - start, s.key, row.amount / row.period_months,
-                               row.currency))
+                levies.append((row.month - start, s.key, row.amount, row.currency))
     return levels, levies
 
 
@@ -271,7 +273,14 @@ class Dispatch(NamedTuple):
             stocks = rows[(rows["kind"] == "stock") & (rows["month"] <= start)]
             since = stocks["month"].max() if len(stocks) else -1
             stock[s] = stocks[stocks["month"] == since]["workers"].sum()
-            # arrivals after the stock's count and before the start are in the stock
+            between = rows[(rows["kind"] == "arrivals") & (rows["month"] > since)
+                           & (rows["month"] < start)]
+            if len(stocks) and since < start and len(between):
+                # who came and went since the count is not known: not guessed
+                raise ScenarioError(
+                    f"dispatch_schedule counts the stock of {key} in {month_label(since)}, "
+                    f"before the start ({month_label(start)}), with arrivals in between: "
+                    f"start at {month_label(since)} or add a stock row for the start")
             arriving = rows[(rows["kind"] == "arrivals") & (rows["month"] >= start)
                             & (rows["month"] < start + months)]
             np.add.at(arrivals[:, s], (arriving["month"] - start).to_numpy(dtype=int),

@@ -218,9 +218,12 @@ class QuotaModel(mesa.Model):
         """Workers who left early (sent home or escaped) are replaced after
         ``replacement_delay_months``, oldest vacancy first, as far as each site's supply
         allows: ``replacement_supply`` of the slots it holds a month, carried over up to
-        a month's worth (or one worker)."""
+        a month's worth (or one worker). A firm that has left (deported, or withdrawn
+        by its host) gets nobody."""
         wf, p = self.workforce, self.p
         live, vacated = wf.live, wf.vacated
+        left = self.firms.deported[live.firm] + self.firms.withdrawn[live.firm] > 0
+        vacated[left & (vacated >= 0)] = -1.0
         held = (live.status == economy.ABROAD) | (vacated >= 0)
         per_month = p["replacement_supply"] * np.bincount(live.sector[held],
                                                           minlength=len(SECTORS))
@@ -302,16 +305,17 @@ class QuotaModel(mesa.Model):
         it has collected; at the year's end it adapts (``State.adapt``) to the revenue of
         the second half-year (once a change has worked through: the arrears it causes
         take months to send anyone home, and the first months' revenue would flatter
-        it), the workers the sector lost over the year (sent home, escaped, deported
-        with their site) and the replacements it could have had."""
+        it), the workers the sector lost over the year for arrears or by escape, and the
+        replacements it could have had."""
         w = self.workers
         if self.p["quota_payer"] == "firm":
             paid = np.bincount(self.firms.sector, weights=self.firms.quota_paid,
                                minlength=len(SECTORS))
         else:
             paid = np.bincount(w.sector, weights=w.quota_paid, minlength=len(SECTORS))
+        # the workers its quota cost it: sent home for arrears, or escaped
         lost_so_far = np.bincount(
-            w.sector[np.isin(w.status, (*economy.REPLACEABLE, economy.HOME_COLLECTIVE))],
+            w.sector[np.isin(w.status, (economy.HOME_ARREARS, economy.ESCAPED))],
             minlength=len(SECTORS)).astype(float)
         if not adapt:
             self._reviewed = (paid, self._reviewed[1])

@@ -163,6 +163,39 @@ def test_the_adaptive_state_settles_near_the_revenue_peak_a_sweep_finds():
     assert abs(hikes[-1] - hikes[-2]) < 0.25  # the climb has settled: its steps shrank
 
 
+def test_firms_that_left_get_no_replacements():
+    model = QuotaModel(make_scenario(preset(
+        "history-russia-2017-2026", dispatch_scale=0.05, end_year=2024,
+        replacement_supply=0.2, replacement_delay_months=1, escape_rate=0.002,
+        site_deportation_prob=0.5), seed=1), worker_agents=False).run()
+    w, f = model.workers, model.firms
+    deadline = 35  # December 2019, the month of the withdrawal
+    withdrawn = f.withdrawn[w.firm] > 0
+    assert withdrawn.any() and (w.arrived[withdrawn] < deadline + 1).all()
+    # a deported site's slots stay empty too: nobody arrives after its last departure
+    deported = w.status == economy.HOME_COLLECTIVE
+    assert deported.any()
+    for firm in np.unique(w.firm[deported]):
+        mine = w.firm == firm
+        last = (w.arrived + w.months_abroad)[mine & (w.status == economy.HOME_COLLECTIVE)]
+        assert (w.arrived[mine] < last.max()).all()
+
+
+def test_without_replacements_the_adaptive_state_follows_its_revenue():
+    path = QuotaModel(make_scenario(preset(
+        "history-russia-2017-2026", dispatch_scale=0.02, replacement_supply=0.0,
+        state_policy="adaptive"), seed=0), worker_agents=False).run().outcomes()["policy_path"]
+    hikes = [p["hike"]["construction_rfe"] for p in path]
+    # revenue rose with the first raises (an injury or two sets no limit when there
+    # is no supply to measure it by)
+    assert hikes[:2] == [0.2, 0.4]
+
+
+def test_a_start_after_the_schedule_counted_its_stock_is_refused():
+    with pytest.raises(ScenarioError, match="counts the stock of construction_rfe in 2017-01"):
+        make_scenario(preset("history-russia-2017-2026", start_year=2020))
+
+
 BAD_SERIES = {
     "a missing month": ("month,rub_per_usd\n2021-01,73\n2021-03,74\n", "no rate for 2021-02"),
     "text for a rate": ("month,rub_per_usd\n2021-01,lots\n", "line 2: rub_per_usd must be"),
