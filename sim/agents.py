@@ -36,6 +36,9 @@ class State(mesa.Agent):
         self.raised = np.ones((model.months + 1, len(SECTORS)))
         self.climb = HillClimb(p, len(SECTORS))
         self.policy_path: list[dict] = []  # the adaptive state's decisions
+        levels, levies = history.quota_levels(p, model.months)
+        self.scheduled = scheduled_quota_usd(p, self.rub_path, levels)
+        self.levies = levies_usd(p, self.rub_path, levies)
         self._build()
         self.terms: MonthTerms | None = None  # the month's terms, one value per sector
         self.terms_matrix: np.ndarray | None = None  # the same as sectors x fields
@@ -43,9 +46,11 @@ class State(mesa.Agent):
         self.revenue_total = 0.0  # USD collected so far
 
     def _build(self) -> None:
-        self.quota = scheduled_quota_usd(self.p, self.rub_path) * self.raised
+        """The quota in force (as scheduled, times the adaptive state's own hike) and
+        the terms of every month."""
+        self.quota = self.scheduled * self.raised
         self.path = terms_path(self.p, self.rub_path, self.model.calendar_month,
-                               self.quota[:-1], self.events)
+                               self.quota[:-1], self.levies, self.events)
 
     def quota_usd(self, month: int) -> np.ndarray:
         """Each sector's monthly quota in force in ``month``, USD at that month's rate,
@@ -62,8 +67,9 @@ class State(mesa.Agent):
               present: np.ndarray) -> None:
         """Once a year, the adaptive state moves each sector's hike to raise its revenue
         (``HillClimb``): ``revenue`` it collects a year (at the pace of the past
-        half-year), ``lost`` the workers sent home for arrears or escaped, ``supply`` the replacements the sector could have
-        had, ``present`` the sectors with workers. From this month on."""
+        half-year), ``lost`` the workers sent home for arrears or escaped, ``supply``
+        the replacements the sector could have had, ``present`` the sectors with
+        workers. From this month on."""
         month = self.model.month
         # with no replacements at all, the supply sets no limit of its own
         hikes = self.climb.step(revenue, (supply > 0) & (lost > supply), present)
@@ -81,9 +87,8 @@ class HillClimb:
     """The adaptive state's rule, for each sector apart: raise the hike by a step; while
     the year's revenue rises keep going; when it falls (or the workers lost for arrears
     or by escape exceed what replacements, if any, can make up: the supply is the limit
-    of how hard it can push) turn
-    back with half the step. It settles where a step either way loses revenue, within
-    a step that halves each time it turns."""
+    of how hard it can push) turn back with half the step. It settles where a step
+    either way loses revenue, within a step that halves each time it turns."""
 
     def __init__(self, p: dict, n: int):
         self.hike = np.zeros(n)
@@ -114,39 +119,34 @@ def per_usd(p: dict, currency, rub_per_usd: np.ndarray) -> np.ndarray:
                      [rub_per_usd, np.full_like(rub_per_usd, p["cny_per_usd"])], 1.0)
 
 
-def scheduled_quota_usd(p: dict, rub_per_usd: np.ndarray) -> np.ndarray:
-    """The monthly quota in force as scheduled (one hike, or the reported history),
-    USD, levy excluded: one row for each month of ``rub_per_usd``, a column a sector."""
+def scheduled_quota_usd(p: dict, rub_per_usd: np.ndarray, levels: dict) -> np.ndarray:
+    """The monthly quota in force as scheduled (``levels``: ``history.quota_levels``,
+    times the hike and the ratchet), USD, levy excluded: one row for each month of
+    ``rub_per_usd``, a column a sector."""
     months = np.arange(len(rub_per_usd))
-    if p["quota_schedule"] == "hike":
-        return np.column_stack([
-            p[f"quota_{s.key}"] / s.quota_months * economy.quota_factor(p, s.key, months)
-            / per_usd(p, s.quota_currency, rub_per_usd) for s in SECTORS])
-    levels, _ = history.quota_levels(p, len(months) - 1)
     return np.column_stack([
         levels[s.key][0] * economy.quota_factor(p, s.key, months)
         / per_usd(p, levels[s.key][1], rub_per_usd) for s in SECTORS])
 
 
-def levies_usd(p: dict, rub_per_usd: np.ndarray) -> np.ndarray:
+def levies_usd(p: dict, rub_per_usd: np.ndarray, levies: list) -> np.ndarray:
     """One-off levies due each month, USD: months x sectors (``levy_usd`` in its month,
-    and under the quota history its levies)."""
+    and the schedule's ``levies``: ``history.quota_levels``)."""
     months = len(rub_per_usd) - 1
     levy = np.zeros((months, len(SECTORS)))
     if 0 <= p["levy_month"] < months:
         levy[p["levy_month"]] += p["levy_usd"]
-    if p["quota_schedule"] == "history":
-        for month, key, amount, currency in history.quota_levels(p, months)[1]:
-            rate = per_usd(p, currency, rub_per_usd[month:month + 1])[0]
-            levy[month, SECTOR_KEYS.index(key)] += amount / rate
+    for month, key, amount, currency in levies:
+        rate = per_usd(p, currency, rub_per_usd[month:month + 1])[0]
+        levy[month, SECTOR_KEYS.index(key)] += amount / rate
     return levy
 
 
 def terms_path(p: dict, rub_path: np.ndarray, calendar_month, quota: np.ndarray,
-               events: "history.Events") -> np.ndarray:
+               levies: np.ndarray, events: "history.Events") -> np.ndarray:
     """The terms (``economy.Terms``) of every month of the run in every sector, as the
-    state sets them (``quota``: the quota in force, months x sectors, levy excluded):
-    months x sectors x fields."""
+    state sets them (``quota``: the quota in force, ``levies`` those due, each months x
+    sectors): months x sectors x fields."""
     months = np.arange(len(rub_path) - 1)
     rub = rub_path[:-1]
     calendar = np.array([calendar_month(m) for m in months], dtype=np.int64)
@@ -157,7 +157,7 @@ def terms_path(p: dict, rub_path: np.ndarray, calendar_month, quota: np.ndarray,
     terms = MonthTerms(
         season=season(p)[:, calendar].T,
         wage_usd=np.array([p[f"wage_{s.key}"] for s in SECTORS]) / rate,
-        quota_usd=quota + levies_usd(p, rub_path),
+        quota_usd=quota + levies,
         threshold_usd=p["enforcement_months"] * quota,
         living_usd=p["living_cost_usd"] * rate[:1] / rate,  # fixed in local prices
         berries=picks.astype(float),

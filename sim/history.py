@@ -111,11 +111,11 @@ def _read(name: str, path: str, stamp: int) -> pd.DataFrame:
                   for i, text in enumerate(raw[column].str.strip())]
         # optional cells stay None, and months whole numbers
         table[column] = pd.Series(values, index=raw.index,
-                                  dtype=object if kind_optional(kind) else None)
+                                  dtype=object if _optional(kind) else None)
     return table
 
 
-def kind_optional(kind) -> bool:
+def _optional(kind) -> bool:
     return isinstance(kind, str) and kind.endswith("?")
 
 
@@ -133,8 +133,7 @@ def _cell(path: str, line: int, column: str, kind, text: str):
         if text not in kind:
             raise bad(f"one of {', '.join(kind)}")
         return text
-    optional = kind.endswith("?")
-    if optional and not text:
+    if _optional(kind) and not text:
         return None
     kind = kind.rstrip("?")
     if kind == "month":
@@ -197,11 +196,16 @@ def rouble(p: dict, months: int) -> np.ndarray:
     return np.array([rates.get(m, rates[wanted[-2]]) for m in wanted], dtype=float)
 
 
-def quota_levels(p: dict, months: int) -> tuple[dict, np.ndarray]:
-    """The quota history over the run: for each sector, the level in force each month
-    as (amount per month, currency) rows; and the levies (months x sectors) as
-    (amount, currency) pairs. Before a sector's first row, its ``quota_*`` parameter."""
-    table = read("quota_history", p["quota_history"]).sort_values("month", kind="stable")
+def quota_levels(p: dict, months: int) -> tuple[dict, list]:
+    """The quotas as scheduled over the run (and the month after): for each sector, the
+    level in force each month as (amount per month, currency) arrays; and the levies as
+    (month, sector, amount, currency). Under ``quota_schedule = "history"`` the quota
+    history's, its ``quota_*`` parameter before a sector's first row; under "hike" the
+    ``quota_*`` parameters throughout, and no levies (the hike itself is
+    ``economy.quota_factor``)."""
+    table = read("quota_history", p["quota_history"]) if p["quota_schedule"] == "history" \
+        else pd.DataFrame({column: [] for column in COLUMNS["quota_history"]})
+    table = table.sort_values("month", kind="stable")
     start = start_number(p)
     levels, levies = {}, []
     for s in SECTORS:

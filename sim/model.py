@@ -218,12 +218,9 @@ class QuotaModel(mesa.Model):
         """Workers who left early (sent home or escaped) are replaced after
         ``replacement_delay_months``, oldest vacancy first, as far as each site's supply
         allows: ``replacement_supply`` of the slots it holds a month, carried over up to
-        a month's worth (or one worker). A firm that has left (deported, or withdrawn
-        by its host) gets nobody."""
+        a month's worth (or one worker)."""
         wf, p = self.workforce, self.p
         live, vacated = wf.live, wf.vacated
-        left = self.firms.deported[live.firm] + self.firms.withdrawn[live.firm] > 0
-        vacated[left & (vacated >= 0)] = -1.0
         held = (live.status == economy.ABROAD) | (vacated >= 0)
         per_month = p["replacement_supply"] * np.bincount(live.sector[held],
                                                           minlength=len(SECTORS))
@@ -258,18 +255,19 @@ class QuotaModel(mesa.Model):
                 Worker(self, row)
 
     def _vacate(self, abroad: np.ndarray) -> None:
-        """Slots of workers who left early this month wait for a replacement, unless
-        their firm has left (deported or withdrawn)."""
+        """Slots of workers who left early this month wait for a replacement; a firm
+        that has left (deported, or withdrawn by its host) has no slots to fill."""
         if self.p["replacement_supply"] == 0:
             return
-        live = self.workforce.live
+        live, vacated = self.workforce.live, self.workforce.vacated
         gone = self.firms.deported[live.firm] + self.firms.withdrawn[live.firm] > 0
-        left = abroad & np.isin(live.status, economy.REPLACEABLE) & ~gone
-        self.workforce.vacated[left] = self.month
+        vacated[gone] = -1.0
+        vacated[abroad & np.isin(live.status, economy.REPLACEABLE) & ~gone] = self.month
 
     def _withdraw(self, shares: np.ndarray) -> None:
         """Hosts withdraw ``shares[s]`` of the workers abroad in sector s: whole firms,
-        in the order they arrived, until the share is reached."""
+        in the order they arrived, until the share is reached. Their empty slots are
+        not refilled."""
         live = self.workforce.live
         abroad = live.status == economy.ABROAD
         per_firm = np.bincount(live.firm[abroad], minlength=len(self.firms.reserve))
@@ -278,6 +276,7 @@ class QuotaModel(mesa.Model):
                                   & (self.firms.withdrawn == 0))
             before = np.cumsum(per_firm[mine]) - per_firm[mine]
             self.firms.withdrawn[mine[before < shares[s] * per_firm[mine].sum()]] = 1.0
+        self.workforce.vacated[self.firms.withdrawn[live.firm] > 0] = -1.0
 
     def _withdraw_own(self, abroad: np.ndarray) -> None:
         """Under the founding structure no firm settles the month: workers abroad in a

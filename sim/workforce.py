@@ -115,19 +115,23 @@ class Workforce:
     def refill(self, slots: np.ndarray, new: Workers) -> None:
         """Replacements (``new``, one for each live row in ``slots``, with its firm,
         team and sector) take the slots of workers who left."""
-        if self.live is not self.all:  # the workers who left, written back
-            for name in NAMES:
-                getattr(self.all, name)[self.rows[slots]] = getattr(self.live, name)[slots]
-        # those who left are counted in their status, as rows dropped are
-        self.dropped_by_status += np.bincount(self.live.status[slots],
-                                              minlength=len(STATUS_NAMES))
-        self.dropped_paid += float(self.live.quota_paid[slots].sum())
+        self._retire(slots)
         rows = self._append(new)
         for name in NAMES:
             getattr(self.live, name)[slots] = getattr(new, name)
         self.rows[slots] = rows
         self.vacated[slots] = -1.0
         self._written_back = False
+
+    def _retire(self, slots: np.ndarray) -> None:
+        """The workers in live rows ``slots`` leave ``live``: written back to ``all``,
+        and counted in their status and in what they paid."""
+        live = self.live
+        if live is not self.all:
+            for name in NAMES:
+                getattr(self.all, name)[self.rows[slots]] = getattr(live, name).take(slots)
+        self.dropped_by_status += np.bincount(live.status[slots], minlength=len(STATUS_NAMES))
+        self.dropped_paid += float(live.quota_paid[slots].sum())
 
     def compact(self, months_to_run: int) -> bool:
         """Drop the rows of workers gone home and not waiting for a replacement (writing
@@ -137,12 +141,7 @@ class Workforce:
         gone = (live.status != ABROAD) & (self.vacated < 0)
         if not self.compacting or np.count_nonzero(gone) * months_to_run < COPY_COST * live.n:
             return False
-        self.dropped_by_status += np.bincount(live.status[gone], minlength=len(STATUS_NAMES))
-        self.dropped_paid += float(live.quota_paid[gone].sum())
-        if self.live is not self.all:
-            dropped = np.flatnonzero(gone)
-            for name in NAMES:
-                getattr(self.all, name)[self.rows[dropped]] = getattr(live, name).take(dropped)
+        self._retire(np.flatnonzero(gone))
         keep = np.flatnonzero(~gone)
         self.rows = self.rows[keep]
         self.vacated = self.vacated[keep]
