@@ -245,6 +245,65 @@ def cmd_init(args) -> int:
     return 0
 
 
+def cmd_validate(args) -> int:
+    from sim.executors import check_jobs
+    from sim.paths import Layout
+    from sim.patterns import load_patterns
+    from sim.scenario import DEFAULT_STRUCTURE, STRUCTURES, structure
+    from sim.validation import ROOT_SEED, as_json, format_matrix, format_table, validate, write
+
+    check_jobs(args.jobs)
+    if not 1 <= args.seeds <= 1000:
+        raise ScenarioError(f"--seeds must be a whole number from 1 to 1000, not {args.seeds}")
+    names = args.structure or list(STRUCTURES)
+    structures = {name: structure(name) for name in names}
+    patterns = load_patterns(args.patterns)
+    table = validate(patterns, structures, seeds=args.seeds, executor=args.executor,
+                     jobs=args.jobs, scheduler=args.scheduler)
+    out = Path(args.out) if args.out else Layout().validation
+    paths = write(table, out, patterns_file=Path(args.patterns), root_seed=ROOT_SEED)
+    if args.json:
+        print(json.dumps(without_nan(as_json(table)), indent=2))
+    else:
+        shown = args.structure[0] if args.structure else DEFAULT_STRUCTURE
+        print(f"{shown}, mean over {args.seeds} seeds:\n{format_table(table, shown)}\n")
+        print(format_matrix(table))
+    print(f"written: {', '.join(str(p) for p in paths)}", file=sys.stderr)
+    return 0
+
+
+def cmd_calibrate(args) -> int:
+    from sim.calibrate import FULL, QUICK, calibrate, load_priors
+    from sim.executors import check_jobs
+    from sim.paths import Layout
+    from sim.patterns import load_patterns
+    from sim.scenario import STRUCTURES, structure
+
+    check_jobs(args.jobs)
+    if args.scheduler and args.executor != "dask":
+        raise ScenarioError("--scheduler needs --executor dask")
+    structures = {name: structure(name) for name in (args.structure or STRUCTURES)}
+    patterns, priors = load_patterns(args.patterns), load_priors(args.priors)
+    out = Path(args.out) if args.out else Layout().calibration
+    record = calibrate(patterns, priors, out, structures=structures,
+                       budget=QUICK if args.quick else FULL, executor=args.executor,
+                       jobs=args.jobs, scheduler=args.scheduler, seed=args.seed,
+                       fresh=args.fresh, files={"patterns": Path(args.patterns),
+                                                "priors": Path(args.priors)},
+                       log=lambda message: print(message, file=sys.stderr))
+    print(f"{record['simulations']:,} simulations in {record['populations']} populations; "
+          f"acceptance rate {record['acceptance_rates'][-1]:.0%} in the last, final "
+          f"threshold {record['final_epsilon']:.3g} (0: every pattern met)")
+    print("structure probabilities: " + ", ".join(
+        f"{name} {p:.2f}" for name, p in record["structure_probabilities"].items()))
+    print(f"posterior of {record['structure']}, 5% / median / 95%:")
+    for name, q in record["posterior_90"].items():
+        print(f"  {name:<28}{q['q05']:>12.4g}{q['q50']:>12.4g}{q['q95']:>12.4g}")
+    print(f"written: {out}/ (posterior.csv, posterior.json, structures.csv, marginals.png)",
+          file=sys.stderr)
+    return 0
+
+
 def cmd_bench(args) -> int:
     from sim.bench import compare_with, format_report, run_benchmarks
 
@@ -338,6 +397,50 @@ def build_parser() -> argparse.ArgumentParser:
                        help="only compare this checkout's speed with another commit's "
                             "(a git worktree; runs interleaved; 10,000 workers)")
     bench.set_defaults(func=cmd_bench)
+
+    from sim.calibrate import PRIORS_FILE, ROOT_SEED as CALIBRATION_SEED
+    from sim.patterns import PATTERNS_FILE
+    from sim.scenario import STRUCTURES
+    from sim.validation import DEFAULT_SEEDS
+
+    val = sub.add_parser("validate", help="hold each rival structure against the reported "
+                                          "patterns: a table and a figure")
+    val.add_argument("--structure", action="append", choices=list(STRUCTURES),
+                     help="only this structure (repeatable; default: all)")
+    val.add_argument("--seeds", type=whole, default=DEFAULT_SEEDS,
+                     help=f"runs of each scenario (default: {DEFAULT_SEEDS})")
+    val.add_argument("--patterns", default=str(PATTERNS_FILE),
+                     help="patterns file (default: the package's sim/data/patterns.toml)")
+    val.add_argument("--out", help="folder for the table and figure "
+                                   "(default: results/validation/)")
+    val.add_argument("--executor", choices=list(EXECUTORS), default="processes")
+    val.add_argument("--jobs", type=whole, help="parallel workers (default: all cores)")
+    val.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler")
+    val.add_argument("--json", action="store_true", help="print one JSON object")
+    val.set_defaults(func=cmd_validate)
+
+    cal = sub.add_parser("calibrate", help="ABC-SMC (pyabc) of the unsourced parameters "
+                                           "against the patterns, and each structure's "
+                                           "probability")
+    cal.add_argument("--quick", action="store_true",
+                     help="a small budget (about a minute or two on 2 cores)")
+    cal.add_argument("--structure", action="append", choices=list(STRUCTURES),
+                     help="only this structure (repeatable; default: all, as rivals)")
+    cal.add_argument("--patterns", default=str(PATTERNS_FILE), help="patterns file")
+    cal.add_argument("--priors", default=str(PRIORS_FILE),
+                     help="priors file (default: the package's sim/data/priors.toml)")
+    cal.add_argument("--out", help="folder (default: results/calibration/); an "
+                                   "interrupted calibration there continues")
+    cal.add_argument("--fresh", action="store_true", help="start over in --out")
+    cal.add_argument("--seed", type=whole, default=CALIBRATION_SEED,
+                     help=f"root seed (default: {CALIBRATION_SEED}; reproducible with "
+                          f"--executor serial)")
+    cal.add_argument("--executor", choices=list(EXECUTORS), default="processes",
+                     help="pyabc's sampler: one process, a pool, or Dask")
+    cal.add_argument("--jobs", type=whole, help="parallel workers (default: all cores)")
+    cal.add_argument("--scheduler", metavar="ADDRESS",
+                     help="a Dask scheduler to sample on (with --executor dask)")
+    cal.set_defaults(func=cmd_calibrate)
 
     init = sub.add_parser("init", help="make a project folder with the shipped experiments "
                                        "and figure scripts, to reproduce every result")

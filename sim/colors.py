@@ -29,3 +29,4 @@ STATUS = {
     "sent home with the site": _["reddish purple"],
 }
 LEDGER = _["bluish green"]
+INSIDE, OUTSIDE = _["bluish green"], _["vermillion"]  # a pattern met, or not

@@ -13,12 +13,17 @@ from sim.economy import Workers
 from sim.firms import Firms
 from sim.sectors import SECTOR_KEYS, SECTORS, season
 
+# "one worker owed over 5,000 USD received 2,000" (Daily NK 2024): the ledgers that
+# payout_share_of_large_ledgers looks at
+LARGE_LEDGER_USD = 5000.0
+
 OUTCOMES = {
     "share_sent_home": "share of workers sent home early, all causes",
     "share_sent_home_arrears": "share of workers sent home for arrears",
     "share_sent_home_injury": "share of workers sent home injured",
     "share_sent_home_collective": "share sent home with their whole site after an escape",
     "share_escaped": "share of workers who escaped",
+    "escapes_per_worker_year": "escapes per worker-year of contract slots",
     "share_withdrawn": "share of workers whose host withdrew them (an event)",
     "share_still_abroad": "share still abroad when the run stopped (valued as if paid out)",
     "share_missed_goal": "share whose take-home pay, less the entry debt, is below the goal",
@@ -27,6 +32,11 @@ OUTCOMES = {
                                       "completed their contract, USD",
     "ledger_credit_per_month_usd": "median, over those who completed, of what was credited "
                                    "to the ledger per month abroad, USD (before deductions)",
+    "ledger_share_of_gross": "what was credited to the workers' ledgers / their gross pay "
+                             "(the worker's share of what the host pays)",
+    "payout_share_of_large_ledgers": "median, over those who completed with a ledger of "
+                                     f"{LARGE_LEDGER_USD:,.0f} USD or more, of the share "
+                                     "of it paid out",
     "revenue_per_worker_year_usd": "quota collected per worker-year of contract slots, USD",
     "revenue_per_slot_year_usd": "quota collected per year of the slots the workers at the "
                                  "start came to fill, refilled or not, USD",
@@ -37,6 +47,8 @@ OUTCOMES = {
                                    "reserve or credit for workers short of it",
     "state_share_of_gross": "quota paid / gross earnings",
     "mean_hours_per_day": "hours per day over all days worked",
+    "days_needed_share": "share of the days worked that, at a normal day's hours and the "
+                         "pay earned, would just pay the quota due and living costs",
     "berry_kg_needed_per_month": "kg of berries a logger must sell to pay a month of the "
                                  "quota in force, over the off-season months lived (loggers)",
 }
@@ -47,26 +59,27 @@ SHARE_OUTCOMES = {name for name in OUTCOMES
                   if name.startswith("share_") or name == "quota_shortfall_share"}
 
 
-def outcomes(w: Workers, months_run: int, firms: Firms | None = None,
+def outcomes(w: Workers, months_run: int, normal_hours: float, firms: Firms | None = None,
              berry_kg: float = math.nan) -> dict:
     """The run's outcomes, overall and in ``by_sector`` for each sector present.
 
     ``firms`` are the dispatching firms' accounts (None when each worker pays its own
     quota: no firm stands in between). Workers still abroad when the run stops are
     valued as if paid out then; outcomes over nobody (no one completed, no loggers)
-    are NaN."""
-    result = _outcomes(w, np.ones(w.n, dtype=bool), months_run, firms, None, berry_kg)
+    are NaN. ``normal_hours`` is a normal working day (``days_needed_share``)."""
+    result = _outcomes(w, np.ones(w.n, dtype=bool), months_run, normal_hours, firms, None,
+                       berry_kg)
     logging = SECTOR_KEYS.index("logging_rfe")
     result["by_sector"] = {
-        key: _outcomes(w, w.sector == s, months_run, firms, s,
+        key: _outcomes(w, w.sector == s, months_run, normal_hours, firms, s,
                        berry_kg if s == logging else math.nan)
         for s, key in enumerate(SECTOR_KEYS) if (w.sector == s).any()
     }
     return result
 
 
-def _outcomes(w: Workers, rows: np.ndarray, months_run: int, firms: Firms | None,
-              sector: int | None, berry_kg: float) -> dict:
+def _outcomes(w: Workers, rows: np.ndarray, months_run: int, normal_hours: float,
+              firms: Firms | None, sector: int | None, berry_kg: float) -> dict:
     n = rows.sum()
     status = w.status[rows]
     home_arrears = (status == economy.HOME_ARREARS).mean()
@@ -92,18 +105,27 @@ def _outcomes(w: Workers, rows: np.ndarray, months_run: int, firms: Firms | None
             - take_home[abroad].sum()
         covered = firms.covered[mine].sum()
     credit_per_month = w.credited[rows][completed] / w.months_abroad[rows][completed]
+    owed = (w.ledger[rows] - w.arrears[rows])[completed]  # as firms.settlement reads it
+    large = owed >= LARGE_LEDGER_USD
+    main_hours = w.hours_worked[rows].sum()
+    # main pay per hour, times a normal day, over the days worked
+    normal_pay = ((gross - w.side[rows].sum()) / main_hours * normal_hours
+                  * w.days_worked[rows].sum()) if main_hours else 0.0
     return {
         "share_sent_home": float(home_arrears + home_injury + home_collective),
         "share_sent_home_arrears": float(home_arrears),
         "share_sent_home_injury": float(home_injury),
         "share_sent_home_collective": float(home_collective),
         "share_escaped": float((status == economy.ESCAPED).mean()),
+        "escapes_per_worker_year": float((status == economy.ESCAPED).sum() / slot_years),
         "share_withdrawn": float((status == economy.WITHDRAWN).mean()),
         "share_still_abroad": float(abroad.mean()),
         "share_missed_goal": float(missed_goal(take_home, w.debt[rows], w.goal[rows]).mean()),
         "median_take_home_usd": float(np.median(take_home)),
         "median_take_home_completed_usd": _median(take_home[completed]),
         "ledger_credit_per_month_usd": _median(credit_per_month),
+        "ledger_share_of_gross": float(w.credited[rows].sum() / gross) if gross else math.nan,
+        "payout_share_of_large_ledgers": _median(take_home[completed][large] / owed[large]),
         "revenue_per_worker_year_usd": float(w.quota_paid[rows].sum() / slot_years),
         "revenue_per_slot_year_usd": float(w.quota_paid[rows].sum() / first_slot_years)
         if first_slot_years else math.nan,
@@ -113,6 +135,8 @@ def _outcomes(w: Workers, rows: np.ndarray, months_run: int, firms: Firms | None
         "state_share_of_gross": float(w.quota_paid[rows].sum() / gross) if gross else 0.0,
         "mean_hours_per_day": float(w.hours_worked[rows].sum() / w.days_worked[rows].sum())
         if w.days_worked[rows].sum() else 0.0,
+        "days_needed_share": float((due + w.living[rows].sum()) / normal_pay)
+        if normal_pay else math.nan,
         "berry_kg_needed_per_month": float(berry_kg),
         "n_workers": int(n),
     }

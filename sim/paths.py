@@ -30,6 +30,16 @@ class Layout:
     def tables(self) -> Path:
         return self.results / "tables"
 
+    @property
+    def validation(self) -> Path:
+        """``quotasim validate``'s table and figure."""
+        return self.results / "validation"
+
+    @property
+    def calibration(self) -> Path:
+        """``quotasim calibrate``'s database, posterior and figures."""
+        return self.results / "calibration"
+
     def data(self, name: str) -> Path:
         """The folder of one experiment's stored runs and tables."""
         return self.results / "data" / name

@@ -33,7 +33,7 @@ MODEL_DATA = "data"
 RESULT_PACKAGES = ("numpy", "scipy", "mesa")
 # packages recorded beside every result
 RECORDED_PACKAGES = ("quotasim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "SALib",
-                     "dask", "distributed")
+                     "dask", "distributed", "pyabc")
 
 
 @cache

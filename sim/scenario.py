@@ -439,6 +439,26 @@ DEFAULTS: dict[str, Any] = {name: getattr(QuotaScenario, name) for name in SPECS
 V1_STRUCTURE = {"quota_payer": "worker", "enforcement": "threshold", "team_size": 1,
                 "ledger_forfeit_share": 0.0, "escape_rate": 0.0}
 
+# The rival structures that `quotasim validate` and `quotasim calibrate` hold against the
+# reported patterns (sim/data/patterns.toml), as changes from the defaults, which are
+# the firm with teams and escapes: each worker paying its own levy (v1); the firm alone;
+# the firm with teams and escapes; the same with a state that adapts the quotas.
+STRUCTURES = {
+    "v1-worker-levy": V1_STRUCTURE,
+    "firm": {"team_size": 1, "escape_rate": 0.0},
+    "firm-teams-escapes": {},
+    "firm-adaptive": {"state_policy": "adaptive"},
+}
+DEFAULT_STRUCTURE = "firm-teams-escapes"
+
+
+def structure(name: str) -> dict:
+    """A rival structure's parameter changes, by name."""
+    if name not in STRUCTURES:
+        raise ScenarioError(f"unknown structure {name!r} (structures: "
+                            f"{', '.join(STRUCTURES)})")
+    return STRUCTURES[name]
+
 
 def check_name(name: str) -> None:
     """An unknown parameter name is an error that names the closest valid ones."""
