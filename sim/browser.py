@@ -5,11 +5,11 @@ Shared by the end-to-end test (``tests/test_browser.py``) and the README screens
 importing this module needs nothing beyond quotasim's own dependencies; Chromium is
 Debian's (``apt-get install chromium``), not a Playwright download.
 
-Every wait here is on the page's state (the month in the text panel, the pixels of the
+Every wait here is on the page's state (the month beside the buttons, the pixels of the
 plots, a button's label), never a fixed pause: on a loaded machine a frame may take
 several times as long as on an idle one. The page is read through locators and
-in-page functions that query the DOM afresh each time, as the plots' grid mounts its
-items anew after the first paint and each plot swaps its image every month.
+in-page functions that query the DOM afresh each time, as each plot swaps its image
+every month.
 """
 
 import contextlib
@@ -27,12 +27,14 @@ from pathlib import Path
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run"]
-VIEWPORT = {"width": 1600, "height": 1100}
+VIEWPORT = {"width": 1280, "height": 800}  # a laptop
+PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 60_000  # how long any one wait may take before it fails: generous, for load
 SERVER_START_S = 60
-PLOTS = ".vue-grid-item img"  # the worker grid, the series and the histogram
-N_PLOTS = 3
-SUMMARY = ".quotasim-summary"
+PLOTS = ".qs-plot img"  # A's and B's workers, the series and the ledgers
+N_PLOTS = 4
+SUMMARY = ".qs-summary"  # the answer panel
+DATE = ".qs-date"  # "April 2021, month 3 of 42", beside the buttons
 README_MONTHS = 8  # the README's screenshot shows the default preset after this many steps
 SETTLE_POLLS = 10  # after Pause: the page unchanged across this many polls ...
 SETTLE_POLL_MS = 200  # ... this far apart
@@ -66,7 +68,7 @@ _PRINTS_JS = """([sel, count]) => {
     });
 }"""
 
-# True once the summary says month m or later
+# True once the page says month m or later
 _MONTH_AT_LEAST_JS = """([sel, month]) => {
     const el = document.querySelector(sel);
     const m = el && el.innerText.match(/month (\\d+) of/);
@@ -139,21 +141,29 @@ def expect(locator):
 
 
 class Session:
-    """The page in its own browser context (so its own model on the server), recording
-    the page's errors and every request it makes."""
+    """The page in its own browser context (so its own models on the server), recording
+    the page's errors (uncaught, or logged to the console as errors) and every request
+    it makes."""
 
-    def __init__(self, browser, url: str):
-        self.context = browser.new_context(viewport=VIEWPORT)
+    def __init__(self, browser, url: str, viewport: dict = VIEWPORT):
+        self.context = browser.new_context(viewport=viewport)
         self.context.set_default_timeout(TIMEOUT_MS)
         self.page = self.context.new_page()
         self.errors, self.requests = [], []
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        # a widget's template that fails in Vue is logged, not raised
+        self.page.on("console", self._console)
         self.page.on("requestfailed", lambda r: self.errors.append(f"failed: {r.url}"))
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.goto(url)
         self.panel = self.page.locator(SUMMARY)
+        self.date = self.page.locator(DATE)
         self.expect_month(0)
         self.plots()  # all three drawn
+
+    def _console(self, message):
+        if message.type == "error":
+            self.errors.append(f"console: {message.text}")
 
     def close(self):
         self.context.close()
@@ -161,20 +171,33 @@ class Session:
     def button(self, name: str):
         return self.page.get_by_role("button", name=name, exact=True)
 
-    def slider(self, label: str):
-        return self.page.locator(".v-input", has_text=label).get_by_role("slider")
+    def slider(self, name: str):
+        """The slider of a control (``sim.app.Slider``'s name: "hike-A", "n_workers")."""
+        return self.page.locator(f".qs-control-{name}").get_by_role("slider")
+
+    def cell(self, row: str, policy: str) -> str:
+        """The answer panel's text for an outcome and a policy ("A", "B" or "B-A")."""
+        return self.panel.locator(f'td[data-row="{row}"][data-policy="{policy}"]').inner_text()
+
+    def answers(self) -> dict[str, dict[str, str]]:
+        """Every cell of the answer panel: {policy: {row: text}}."""
+        return self.page.eval_on_selector_all(
+            f"{SUMMARY} td[data-row]",
+            """cells => cells.reduce((out, td) => {
+                (out[td.dataset.policy] ??= {})[td.dataset.row] = td.innerText;
+                return out; }, {})""")
 
     def expect_month(self, month: int):
-        expect(self.panel).to_contain_text(f"month {month} of", timeout=TIMEOUT_MS)
+        expect(self.date).to_contain_text(f"month {month} of", timeout=TIMEOUT_MS)
 
     def wait_for_month_at_least(self, month: int):
-        self.page.wait_for_function(_MONTH_AT_LEAST_JS, arg=[SUMMARY, month],
+        self.page.wait_for_function(_MONTH_AT_LEAST_JS, arg=[DATE, month],
                                     polling=50, timeout=TIMEOUT_MS)
 
     @property
     def month(self) -> int:
-        """The month the text panel shows now."""
-        return int(re.search(r"month (\d+) of", self.panel.inner_text())[1])
+        """The month the page shows now."""
+        return int(re.search(r"month (\d+) of", self.date.inner_text())[1])
 
     def plots(self) -> list[str]:
         """A fingerprint of what each plot shows, once all are drawn."""
@@ -183,20 +206,21 @@ class Session:
 
     def step(self, times: int = 1):
         """Click Step ``times`` times, each time waiting for the next month in the text
-        and a new picture in every plot (each its own message from the server, which
-        may land before or after the text)."""
+        and a new picture in every plot that changed (each its own message from the
+        server, which may land before or after the text): A's workers and the series
+        always change, B's workers and the ledgers may not."""
         for _ in range(times):
             month, before = self.month, self.plots()
             self.button("Step").click()
             self.expect_month(month + 1)
             self.page.wait_for_function(
                 f"([sel, count, before]) => {{ const now = ({_PRINTS_JS})([sel, count]);"
-                " return now !== null && now.every((p, i) => p !== before[i]); }",
+                " return now !== null && now[0] !== before[0] && now[2] !== before[2]; }",
                 arg=[PLOTS, N_PLOTS, before], polling=100, timeout=TIMEOUT_MS)
 
     def settle(self):
-        """Wait until the text panel and the plots have stayed the same over
-        ``SETTLE_POLLS`` consecutive polls: after Pause, Mesa's play loop may still run
+        """Wait until the answer panel and the plots have stayed the same over
+        ``SETTLE_POLLS`` consecutive polls: after Pause, the play loop may still run
         the month it had started (or was about to start)."""
         token = f"settle{time.monotonic_ns()}"
         self.page.wait_for_function(
@@ -208,7 +232,7 @@ class Session:
                 seen.same = prints !== null && now === seen.state ? seen.same + 1 : 0;
                 seen.state = now;
                 return seen.same >= polls;
-            }}""", arg=[PLOTS, N_PLOTS, SUMMARY, token, SETTLE_POLLS],
+            }}""", arg=[PLOTS, N_PLOTS, ".qs-side", token, SETTLE_POLLS],
             polling=SETTLE_POLL_MS, timeout=TIMEOUT_MS)
 
     def screenshot(self, path: Path) -> Path:

@@ -1,6 +1,7 @@
 """The browser view without a browser: the page rendered by reacton, its widgets driven
 from Python."""
 
+import dataclasses
 import socket
 
 import ipyvuetify as v
@@ -11,39 +12,54 @@ import solara
 
 from sim import app, economy
 from sim.cli import main
-from sim.scenario import DEFAULT_PRESET, DEFAULTS, SPECS, load_preset, preset_names
+from sim.model import simulate
+from sim.scenario import DEFAULT_PRESET, DEFAULT_SEED, DEFAULTS, SPECS, load_preset, preset_names
 
 
 class Page:
     """One rendered session of the page, with the widgets a user would touch."""
 
     def __init__(self):
-        # AppLayout, as solara-server wraps every page: it shows the sidebar's controls
+        # AppLayout, as solara-server wraps every page
         _, self.rc = solara.render(solara.AppLayout(children=[app.Page()]),
                                    handle_error=False)
 
     def button(self, label):
         return self.rc.find(v.Btn, children=[label]).widget
 
-    def control(self, kind, label):
-        return self.rc.find(kind, label=label).widget
-
     def click(self, label, times=1):
         for _ in range(times):
             self.button(label).click()
 
+    def control(self, name):
+        return self.rc.find(v.Html, class_=f"qs-control qs-control-{name}")
+
+    def slider(self, name) -> v.Slider:
+        return self.control(name).find(v.Slider).widget
+
+    def value_text(self, name) -> str:
+        return self.control(name).find(v.Html, class_="qs-value").widget.children[0]
+
+    def change(self, name, value):
+        """Move a slider and let it go, as a user does."""
+        slider = self.slider(name)
+        slider.v_model = value
+        slider.fire_event("change", value)
+
+    @property
+    def date(self) -> str:
+        return self.rc.find(v.Html, class_="qs-date").widget.children[0]
+
     @property
     def text(self) -> str:
+        """The answer panel's HTML."""
         return self.rc.find(solara.widgets.HTML).widget.unsafe_innerHTML
 
     @property
     def images(self) -> list[bytes]:
         return [bytes(w.value) for w in self.rc.find(ipywidgets.Image).widgets]
 
-
     def close(self):
-        # outside a server every page shares Mesa's update counter: unmount, or each
-        # Step would redraw the pages of earlier tests too
         self.rc.close()
 
 
@@ -54,8 +70,9 @@ def page():
     page.close()
 
 
-def label(name):
-    return app.CONTROLS[name][0]
+def outcomes_after(setup: app.Setup, policy: str, months: int) -> dict:
+    """What ``quotasim run --json`` reports for one policy of the page's setup."""
+    return simulate(setup.params(policy), seed=setup.seed, months=months).outcomes
 
 
 def test_the_page_offers_the_cohort_presets():
@@ -64,104 +81,167 @@ def test_the_page_offers_the_cohort_presets():
 
 
 @pytest.mark.parametrize("preset", app.cohort_presets())
-def test_controls_start_at_the_scenario_defaults_and_the_preset_values(preset):
+def test_a_preset_setup_holds_every_parameter_of_the_preset(preset):
     params, _ = load_preset(preset)
-    controls = app.model_params(preset)
-    for name in app.CONTROLS:
-        expected = app.SHOWN_WORKERS if name == "n_workers" else params.get(name, DEFAULTS[name])
-        assert controls[name]["value"] == expected, name
-        if SPECS[name].choices:
-            assert controls[name]["values"] == list(SPECS[name].choices)
-        elif SPECS[name].lo is not None:
-            assert controls[name]["min"] == SPECS[name].lo
-    # every preset parameter reaches the model, through a control or fixed
-    assert all(name in controls for name in params)
-    # the controls' defaults are the scenario defaults where the preset is silent
-    silent = [name for name in app.CONTROLS if name not in params and name != "n_workers"]
-    assert silent and all(controls[name]["value"] == DEFAULTS[name] for name in silent)
+    setup = app.preset_setup(preset)
+    # policy A is the preset itself (the hike weights included), with the view's workers
+    assert setup.params("A") == {**params, "n_workers": app.SHOWN_WORKERS}
+    assert setup.params("B") == {**params, "n_workers": app.SHOWN_WORKERS, "hike": 0.0}
+    assert setup.seed == DEFAULT_SEED
+    # the controls reach the preset's values: the hike slider's step holds them exactly
+    for name in ("hike", "hike_month"):
+        x = params.get(name, DEFAULTS[name])
+        assert round(x / app.HIKE_STEP) * app.HIKE_STEP == pytest.approx(x, abs=1e-12)
 
 
-def test_page_shows_the_controls_at_their_defaults(page):
+def test_page_shows_the_controls_at_the_presets_values(page):
     params, _ = load_preset(DEFAULT_PRESET)
     values = {**DEFAULTS, **params}
-    for name in ("hike", "hike_month", "enforcement_months"):
-        slider = page.control(v.Slider, label(name))
-        assert slider.v_model == values[name]
-        assert slider.min == SPECS[name].lo
-        assert slider.max <= SPECS[name].hi  # the view may reach less far
-    assert page.control(v.Slider, label("hike")).max == app.MAX_HIKE
-    assert page.control(v.Slider, label("hike_month")).max == \
-        values["contract_months"] + values["contract_spread_months"]
-    assert page.control(v.Checkbox, label("side_work")).v_model == DEFAULTS["side_work"]
-    rouble = page.control(v.Select, label("fx_path"))
-    assert rouble.v_model == DEFAULTS["fx_path"] and rouble.items == list(SPECS["fx_path"].choices)
-    assert page.control(v.Slider, label("n_workers")).v_model == app.SHOWN_WORKERS
-    assert page.control(v.Slider, "Seed").v_model == app.DEFAULT_SEED
-    assert page.control(v.Select, "Preset").v_model == DEFAULT_PRESET
-    assert "January 2021, month 0 of" in page.text
-    assert f"Workers abroad:</b> {app.SHOWN_WORKERS} of {app.SHOWN_WORKERS}" in page.text
-    assert len(page.images) == 3
+    assert page.slider("hike-A").v_model == values["hike"]
+    assert page.slider("hike-B").v_model == 0.0
+    for policy in app.NAMES:
+        assert page.slider(f"hike_month-{policy}").v_model == values["hike_month"]
+        assert page.slider(f"hike_month-{policy}").max == \
+            values["contract_months"] + values["contract_spread_months"]
+    assert page.slider("hike-A").max == app.MAX_HIKE
+    assert page.slider("enforcement_months").v_model == values["enforcement_months"]
+    assert page.slider("n_workers").v_model == app.SHOWN_WORKERS
+    assert page.rc.find(v.Checkbox, label="Side work allowed").widget.v_model == values["side_work"]
+    rouble = page.rc.find(v.Select, label="Rouble path").widget
+    assert rouble.v_model == values["fx_path"] and rouble.items == list(SPECS["fx_path"].choices)
+    assert page.rc.find(v.TextField, label=f"Seed (0 to {app.MAX_SEED})").widget.v_model \
+        == str(DEFAULT_SEED)
+    assert page.rc.find(v.Select, label="Preset").widget.v_model == DEFAULT_PRESET
+    # every value is shown beside its control, not only while it is dragged
+    assert page.value_text("hike-A") == "+38.9%" and page.value_text("hike-B") == "none"
+    assert page.value_text("hike_month-A") == "May 2021 (month 4)"
+    assert page.date == "January 2021, month 0 of 42"
+    assert len(page.images) == len(app.PLOT_NAMES)
 
 
-def test_step_advances_the_month_and_redraws(page):
+def test_step_advances_both_models_and_redraws(page):
     before = page.images
     page.click("Step", times=3)
-    assert "April 2021, month 3 of" in page.text
+    assert page.date == "April 2021, month 3 of 42"
     after = page.images
     assert all(a != b for a, b in zip(before, after))
 
 
-def test_reset_with_untouched_controls_rebuilds_the_same_model(page):
+def test_reset_with_untouched_controls_rebuilds_the_same_models(page):
     before = (page.text, page.images)
     page.click("Step", times=2)
     page.click("Reset")
+    assert page.date.startswith("January 2021, month 0 of")
     assert (page.text, page.images) == before
 
 
-def test_reset_applies_the_changed_controls(page):
-    assert "Construction, Russian Far East 600 (833 from May 2021)" in page.text
-    page.control(v.Slider, label("hike")).v_model = 1.0
-    page.control(v.Slider, label("hike_month")).v_model = 0
-    page.control(v.Slider, label("n_workers")).v_model = 50
-    page.control(v.Slider, "Seed").v_model = 7
-    page.click("Step")
-    assert "month 1 of" in page.text  # nothing changes before Reset
+def test_a_changed_control_applies_at_once_at_the_month_shown(page):
+    page.click("Step", times=6)
+    assert "B<br><span>no hike</span>" in page.text
+    page.change("hike-B", 1.0)
+    assert page.value_text("hike-B") == "+100.0%"
+    assert page.date.startswith("July 2021, month 6 of")
+    assert "B<br><span>hike +100.0% from May 2021</span>" in page.text
+    assert "Construction, Russian Far East 600 &rarr; 1,200" in page.text
+    # Reset keeps the changed control and goes back to arrival
     page.click("Reset")
-    text = page.text
-    assert "month 0 of" in text and "Construction, Russian Far East 1,200;" in text
-    assert "of 50</p>" in text and "seed 7" in text
+    assert page.date.startswith("January 2021, month 0 of")
+    assert "B<br><span>hike +100.0% from May 2021</span>" in page.text
 
 
-def test_choosing_a_preset_rebuilds_controls_and_model(page):
+def test_choosing_a_preset_loads_every_parameter_of_it(page):
+    page.change("hike-A", 2.0)
     page.click("Step")
-    page.control(v.Select, "Preset").v_model = "sakhalin-dalian-2025"
+    page.rc.find(v.Select, label="Preset").widget.v_model = "sakhalin-dalian-2025"
     params, _ = load_preset("sakhalin-dalian-2025")
-    assert page.control(v.Slider, label("hike")).v_model == params["hike"]
-    assert "September 2024, month 0 of" in page.text
+    assert page.slider("hike-A").v_model == params["hike"]
+    assert page.date.startswith("September 2024, month 0 of")
     assert "Construction, Sakhalin" in page.text and "Logging" not in page.text
+    page.rc.find(v.Select, label="Preset").widget.v_model = "russia-2021"
+    page.click("Reset")
+    # the logging quota's own weight (x1.43) is the preset's, not lost on the way
+    assert "Logging, Russian Far East 375 &rarr; 584" in page.text
+    assert page.slider("n_workers").v_model == app.SHOWN_WORKERS
 
 
-def test_each_session_has_its_own_model():
+def test_each_session_has_its_own_models():
     first, second = Page(), Page()
     first.click("Step", times=2)
-    assert "month 2 of" in first.text
-    assert "month 0 of" in second.text
+    assert "month 2 of" in first.date
+    assert "month 0 of" in second.date
     first.close()
     second.close()
 
 
 def test_every_step_redraws_every_view(page):
-    """One Step click is a frame: a month of the model and every view redrawn. (How long
-    a frame takes is a measurement, in docs/BENCHMARKS.md, not a test.)"""
+    """One Step click is a frame: a month of both models and every view redrawn. (How
+    long a frame takes is a measurement, in docs/BENCHMARKS.md, not a test.)"""
     for month in range(1, 13):
         before = page.images
         page.click("Step")
-        assert f"month {month} of" in page.text
+        assert f"month {month} of" in page.date
         assert all(a != b for a, b in zip(before, page.images, strict=True))
 
 
+@pytest.mark.parametrize("months", [1, 5, 17])
+def test_the_answer_is_what_quotasim_run_reports(months):
+    setup = app.preset_setup(DEFAULT_PRESET)
+    explorer = app.Explorer(setup)
+    for _ in range(months):
+        explorer.step()
+    frame = explorer.latest
+    for policy, answer in zip(app.NAMES, frame.answers):
+        expected = outcomes_after(setup, policy, months)
+        for name in (*app.OUTCOME_ROWS, *app.MONEY_ROWS):
+            assert answer[name] == pytest.approx(expected[name], nan_ok=True), (policy, name)
+
+
+def test_at_the_end_missing_the_goal_is_the_runs_share_and_nothing_is_projected():
+    setup = app.preset_setup(DEFAULT_PRESET)
+    explorer = app.Explorer(setup)
+    while explorer.latest.running:
+        explorer.step()
+    for policy, answer in zip(app.NAMES, explorer.latest.answers):
+        assert answer[app.PROJECTED] == 0.0
+        assert answer[app.MISSED] == outcomes_after(setup, policy, None)["share_missed_goal"]
+
+
+def test_the_same_policy_gives_the_same_numbers():
+    setup = app.preset_setup(DEFAULT_PRESET)
+    same = dataclasses.replace(setup, b=setup.a)
+    explorer = app.Explorer(same)
+    for _ in range(12):
+        explorer.step()
+    a, b = explorer.latest.answers
+    assert a == b
+    # not so for different policies, after the hike: the test could fail
+    explorer.apply(setup)
+    a, b = explorer.latest.answers
+    assert a["share_sent_home"] > b["share_sent_home"]
+
+
+def test_the_grid_groups_workers_by_firm_and_team():
+    model = app.build_model(app.preset_setup(DEFAULT_PRESET), "A")
+    w = model.workers
+    xs, ys, firms, sectors, height = app.grid_positions(w, 40)
+    assert len(set(zip(xs, ys))) == w.n  # one place each
+    for t in np.unique(w.team):
+        mine = w.team == t
+        # a team fills whole columns, next to each other
+        assert np.ptp(xs[mine]) < -(-mine.sum() // app.TEAM_ROWS)
+    for f in np.unique(w.firm):
+        mine, others = w.firm == f, w.firm != f
+        left, right = xs[mine].min(), xs[mine].max()
+        top, bottom = ys[mine].min(), ys[mine].max()
+        inside = (xs[others] >= left) & (xs[others] <= right) & (ys[others] >= top) \
+            & (ys[others] <= bottom)
+        assert not inside.any()  # firms do not overlap
+    assert [s for s, *_ in sectors] == sorted(set(w.sector.tolist()))
+    assert len(firms) == len(np.unique(w.firm)) and ys.max() < height
+
+
 def test_view_status_follows_the_worker_arrays():
-    model = app.build_model(app.model_params(DEFAULT_PRESET))
+    model = app.build_model(app.preset_setup(DEFAULT_PRESET), "A")
     w = model.workers
     assert (app.view_status(w) == app.ON_PACE).all()  # nothing owed before the first month
     w.months_abroad[:] = 10
@@ -177,12 +257,13 @@ def test_view_status_follows_the_worker_arrays():
 
 
 def test_views_draw_when_every_worker_has_gone_home():
-    model = app.build_model(app.model_params(DEFAULT_PRESET))
-    model.run()
-    assert model.abroad == 0
-    for plot in (app.GridPlot, app.SeriesPlot, app.LedgerPlot):
-        assert plot(model).png().startswith(b"\x89PNG")
-    assert "Workers abroad:</b> 0 of" in app.summary_html(model)
+    explorer = app.Explorer(app.preset_setup(DEFAULT_PRESET))
+    while explorer.latest.running:
+        explorer.step()
+    frame = explorer.latest
+    assert all(m.abroad == 0 for m in explorer.models.values())
+    assert all(image.startswith(b"\x89PNG") for image in frame.images)
+    assert all(answer["share_still_abroad"] == 0 for answer in frame.answers)
 
 
 @pytest.mark.parametrize("x, expected", [(0, 1), (-3, 1), (0.07, 0.1), (1, 1), (1.01, 2),
