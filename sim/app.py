@@ -751,13 +751,13 @@ def Page():
                 return
             time.sleep(PLAY_PAUSE_S)
 
-    task = solara.lab.use_task(play, dependencies=[playing.value])
-
-    def reset():
-        playing.set(False)
-        show(explorer.apply(frame.setup, month=0))
+    # Play stays on at the end of a run, so that it goes on if a change lets the run go
+    # on (a smaller hike, when everyone had been sent home)
+    task = solara.lab.use_task(play, dependencies=[playing.value, frame.running])
 
     def change(setup: Setup, month: int | None = None):
+        if month == 0:  # a new start (Reset, another preset) waits for Play
+            playing.set(False)
         show(explorer.apply(setup, month))
 
     solara.Title(TITLE)
@@ -773,7 +773,8 @@ def Page():
                 solara.Button("❚❚" if busy else "▶", color="primary",
                               on_click=lambda: playing.set(not busy),
                               disabled=not frame.running)
-                solara.Button("Reset", color="primary", outlined=True, on_click=reset)
+                solara.Button("Reset", color="primary", outlined=True,
+                              on_click=lambda: change(frame.setup, month=0))
                 solara.Text(f"{frame.date}, month {frame.month} of {frame.months}"
                             + ("" if frame.running else ": the end"), classes=["qs-date"])
             solara.HTML(tag="div", unsafe_innerHTML=answer_html(frame),
