@@ -35,7 +35,7 @@ PLOTS = ".qs-plot img"  # A's and B's workers, the series and the ledgers
 N_PLOTS = 4
 SUMMARY = ".qs-summary"  # the answer panel
 DATE = ".qs-date"  # "April 2021, month 3 of 42", beside the buttons
-README_MONTHS = 8  # the README's screenshot shows the default preset after this many steps
+README_MONTHS = 18  # the README's screenshot shows the default preset after this many steps
 SETTLE_POLLS = 10  # after Pause: the page unchanged across this many polls ...
 SETTLE_POLL_MS = 200  # ... this far apart
 
