@@ -97,10 +97,6 @@ class Setup:
     b: Mapping[str, Any]
     seed: int
 
-    def value(self, name: str) -> Any:
-        """A cohort parameter as the models see it."""
-        return self.cohort.get(name, DEFAULTS[name])
-
     def params(self, policy: str) -> dict:
         return {**self.cohort, **(self.a if policy == "A" else self.b)}
 
