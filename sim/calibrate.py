@@ -17,6 +17,8 @@ workers.
 
 import json
 import math
+import os
+import signal
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -43,7 +45,7 @@ class Budget:
 
 
 QUICK = Budget(population_size=60, populations=6, simulations=1_500)
-FULL = Budget(population_size=400, populations=15, simulations=25_000)
+FULL = Budget(population_size=200, populations=12, simulations=8_000)
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,9 @@ def _sampler(executor: str, jobs: int | None, scheduler: str | None):
     if executor == "serial":
         return sampler.SingleCoreSampler()
     if executor == "processes":
+        # pyabc forks its workers: they leave Ctrl-C to this process and die quietly
+        # when it ends them, rather than run the command line's handlers
+        os.register_at_fork(after_in_child=_quiet_worker)
         return sampler.MulticoreEvalParallelSampler(n_procs=jobs)
     if executor == "dask":
         from distributed import Client, LocalCluster
@@ -137,6 +142,11 @@ def _sampler(executor: str, jobs: int | None, scheduler: str | None):
             LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True))
         return sampler.DaskDistributedSampler(client, batch_size=4)
     raise ScenarioError(f"--executor must be serial, processes or dask, not {executor!r}")
+
+
+def _quiet_worker():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def calibrate(patterns: list[Pattern], priors: list[Prior], out: Path, *,
@@ -158,9 +168,11 @@ def calibrate(patterns: list[Pattern], priors: list[Prior], out: Path, *,
     fitted = [p for p in patterns if not p.fed_input]
     if not fitted:
         raise ScenarioError("no pattern to calibrate to: every one fed the model's input")
-    settings = {"patterns": [p.name for p in fitted], "priors": [asdict(p) for p in priors],
-                "structures": structures, "budget": asdict(budget), "seed": seed,
-                "model_fingerprint": provenance.model_fingerprint()}
+    # what a continued calibration must share with the one it continues (a larger budget
+    # of populations or simulations may continue a smaller one)
+    settings = {"patterns": [asdict(p) for p in fitted], "priors": [asdict(p) for p in priors],
+                "structures": structures, "population_size": budget.population_size,
+                "seed": seed, "model_fingerprint": provenance.model_fingerprint()}
     out.mkdir(parents=True, exist_ok=True)
     db, settings_file = out / "calibration.db", out / "settings.json"
     if fresh:
@@ -169,7 +181,8 @@ def calibrate(patterns: list[Pattern], priors: list[Prior], out: Path, *,
     if resume and (not settings_file.exists()
                    or json.loads(settings_file.read_text()) != json.loads(json.dumps(settings))):
         raise ScenarioError(f"{out} holds another calibration (other patterns, priors, "
-                            f"structures, budget, seed or model); --fresh starts over")
+                            f"structures, population size, seed or model); --fresh "
+                            f"starts over")
     settings_file.write_text(json.dumps(settings, indent=2) + "\n")
 
     prior = pyabc.Distribution(**{p.name: pyabc.RV("uniform", p.low, p.high - p.low)
@@ -195,12 +208,12 @@ def calibrate(patterns: list[Pattern], priors: list[Prior], out: Path, *,
     finally:
         if hasattr(abc.sampler, "shutdown"):  # a Dask client
             abc.sampler.shutdown()
-    record = _record(history, structures, priors, fitted, settings, executor, files or {})
+    record = _record(history, structures, priors, settings, budget, executor, files or {})
     _write(history, record, priors, structures, out)
     return record
 
 
-def _record(history, structures, priors, fitted, settings, executor, files) -> dict:
+def _record(history, structures, priors, settings, budget, executor, files) -> dict:
     from pyabc.weighted_statistics import weighted_quantile
 
     names = list(structures)
@@ -230,6 +243,7 @@ def _record(history, structures, priors, fitted, settings, executor, files) -> d
         "reproducible": executor == "serial",
         "files": {k: {"path": str(v), "digest": digest(v)} for k, v in files.items()},
         "settings": settings,
+        "budget": asdict(budget),
         **provenance.identity(),
     }
 

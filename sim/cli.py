@@ -479,8 +479,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"quotasim: error: cannot use{where}: {e.strerror or e}", file=sys.stderr)
         return 2
     except (KeyboardInterrupt, Interrupted) as e:
-        print("quotasim: interrupted (a sweep keeps its finished runs: the same command "
-              "resumes it)", file=sys.stderr)
+        print("quotasim: interrupted (a sweep keeps its finished runs, a calibration its "
+              "finished populations: the same command resumes it)", file=sys.stderr)
         return 143 if isinstance(e, Interrupted) else 130
     finally:
         if main_thread:

@@ -37,7 +37,7 @@ from sim.scenario import (
 )
 
 SPEC_KEYS = {"name", "description", "base", "months", "replicates", "root_seed",
-             "common_random_numbers", "tables", "fixed", "vary", "sample"}
+             "common_random_numbers", "tables", "fixed", "vary", "sample", "posterior"}
 SAMPLE_KEYS = {"method", "n", "bounds"}
 TABLES = ("summary", "monthly", "take_home")  # written on request; runs always
 DEFAULT_TABLES = ("summary",)
@@ -45,6 +45,7 @@ SAMPLE_METHODS = ("lhs", "sobol", "saltelli")
 MAX_RUNS = 1_000_000  # runs in one experiment: more is a typo, or a job for several
 MAX_GRID_VALUES = 10_000  # values of one [vary] parameter
 MAX_SAMPLE = 1_000_000  # sample.n
+POSTERIOR_STREAM = 0x9057  # the posterior's draws: a stream of the root seed of their own
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,8 @@ class Experiment:
     # each run's seed is then in the runs table)
     sample: dict | None  # method, n, names and bounds of a sampled design
     tables: tuple[str, ...]  # tables written besides "runs"
+    posterior: dict | None = None  # path, digest, and the row each replicate drew (a
+    # list per design point, or one list for all of them with common random numbers)
 
     @property
     def run_ids_digest(self) -> str:
@@ -93,13 +96,16 @@ def load_experiment(path: str | Path) -> Experiment:
     path = Path(path)
     doc = read_toml(path)
     try:
-        return experiment_from_dict(doc, name=path.stem, text=path.read_text())
+        return experiment_from_dict(doc, name=path.stem, text=path.read_text(),
+                                    folder=path.parent)
     except ScenarioError as e:
         raise ScenarioError(f"{path}: {e}") from None
 
 
-def experiment_from_dict(doc: dict, *, name: str = "experiment", text: str = "") -> Experiment:
-    """An experiment from its TOML content as a dict (the Python API's entry point)."""
+def experiment_from_dict(doc: dict, *, name: str = "experiment", text: str = "",
+                         folder: Path = Path(".")) -> Experiment:
+    """An experiment from its TOML content as a dict (the Python API's entry point);
+    a posterior file is found relative to ``folder`` (the spec's)."""
     unknown = set(doc) - SPEC_KEYS
     if unknown:
         raise ScenarioError(f"unknown key(s) {', '.join(sorted(unknown))} "
@@ -143,6 +149,7 @@ def experiment_from_dict(doc: dict, *, name: str = "experiment", text: str = "")
     sample_points = _sample_points(sample, root_seed) if sample else [{}]
     combos = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
     points = [dict(c, **s) for c in combos for s in sample_points]
+    posterior = _posterior(doc, folder, [*fixed, *grid, *sampled])
     seeds = spawn_seeds(root_seed, replicates)
     versions = provenance.result_versions()
     fingerprint = provenance.model_fingerprint()
@@ -167,15 +174,65 @@ def experiment_from_dict(doc: dict, *, name: str = "experiment", text: str = "")
             raise ScenarioError(f"design points {_describe(points[same])} and "
                                 f"{_describe(point)} run the same parameters")
         point_seeds = seeds if crn else spawn_seeds(root_seed, replicates, point=i)
+        if posterior and (i == 0 or not crn):  # with common random numbers, one set
+            drawn = posterior_draws(posterior["weights"], root_seed, replicates,
+                                    None if crn else i)
+            posterior["draws"].append(drawn.tolist())
         for r, seed in enumerate(point_seeds):
-            run_id = run_identity(fingerprint, versions, resolved, seed, months)
-            runs.append(Run(run_id, i, r, seed, resolved, months))
+            # each replicate runs with its draw of the posterior's parameters, which the
+            # preset's give way to
+            run_params = resolved if not posterior else _with_draw(
+                params, posterior["rows"][drawn[r]], point)
+            run_id = run_identity(fingerprint, versions, run_params, seed, months)
+            runs.append(Run(run_id, i, r, seed, run_params, months))
     return Experiment(
         name=name, description=description, text=text, months=months,
         replicates=replicates, root_seed=root_seed, varied=[*grid, *sampled], points=points,
         runs=runs, seeds=seeds if crn else [], sample=sample,
         tables=tuple(t for t in TABLES if t in tables),
+        posterior={k: posterior[k] for k in ("path", "digest", "draws")} if posterior
+        else None,
     )
+
+
+def _posterior(doc: dict, folder: Path, explicit: list[str]) -> dict | None:
+    """The experiment's posterior file, read and checked: its rows (parameter values),
+    their weights, and where it came from."""
+    if "posterior" not in doc:
+        return None
+    from sim.calibrate import read_posterior
+    from sim.patterns import digest
+
+    name = doc["posterior"]
+    if not isinstance(name, str) or not name.strip():
+        raise ScenarioError(f"posterior must name a posterior file (CSV), not {name!r}")
+    path = folder / name
+    table = read_posterior(path)
+    names = [c for c in table.columns if c != "weight"]
+    clash = set(names) & set(explicit)
+    if clash:
+        raise ScenarioError(f"{', '.join(sorted(clash))}: both set by the experiment and "
+                            f"drawn from the posterior {name}")
+    return {"path": str(path), "digest": digest(path), "draws": [],
+            "weights": table["weight"].to_numpy(), "rows": table[names].to_dict("records")}
+
+
+def _with_draw(params: dict, row: dict, point: dict) -> dict:
+    """A design point's parameters with a posterior draw, checked together."""
+    try:
+        return QuotaScenario(**{**params, **row}).params
+    except ScenarioError as e:
+        raise ScenarioError(f"design point {_describe(point)} with a posterior draw: "
+                            f"{e}") from None
+
+
+def posterior_draws(weights: np.ndarray, root_seed: int, replicates: int,
+                    point: int | None = None) -> np.ndarray:
+    """The posterior row each replicate runs with, drawn by weight from a stream of the
+    root seed of its own (one per design point without common random numbers)."""
+    key = [root_seed, POSTERIOR_STREAM] + ([] if point is None else [point])
+    return np.random.default_rng(np.random.SeedSequence(key)).choice(
+        len(weights), size=replicates, p=weights)
 
 
 def _whole(doc: dict, key: str, default: int, least: int) -> int:

@@ -45,19 +45,28 @@ def mark_reported_hikes(ax, percent: bool = True) -> None:
                 rotation=90, va="top", ha="right", fontsize=6, color="0.35")
 
 
+# what a band shows: the 95% interval of the mean (chance only, over the seeds), or where
+# 95% of the runs fall (with a posterior: chance and parameter uncertainty)
+BANDS = {"ci": ("ci_low", "ci_high", "band: 95% interval of the mean over seeds"),
+         "pi": ("pi_low", "pi_high", "band: 95% of runs, over seeds and the posterior "
+                                     "of the unsourced parameters")}
+
+
 def band(ax, x, mean, low, high, color, label=None, ls="-"):
-    """A mean line with its 95% confidence band."""
+    """A mean line with its 95% band."""
     ax.fill_between(x, low, high, color=color, alpha=0.2, lw=0)
     ax.plot(x, mean, color=color, label=label, ls=ls)
 
 
 def sector_curves(ax, summary: pd.DataFrame, name: str, *, ls: str = "-",
-                  suffix: str = "") -> None:
-    """One outcome against the hike (%) for every sector in ``summary``, with bands."""
+                  suffix: str = "", interval: str = "ci") -> None:
+    """One outcome against the hike (%) for every sector in ``summary``, with bands
+    (``interval``: a key of ``BANDS``)."""
+    low, high, _ = BANDS[interval]
     for sector, color in SECTOR_COLORS.items():
         rows = outcome(summary, name, sector)
         if not rows.empty:
-            band(ax, rows["hike"] * 100, rows["mean"], rows["ci_low"], rows["ci_high"], color,
+            band(ax, rows["hike"] * 100, rows["mean"], rows[low], rows[high], color,
                  SECTOR_LABELS[sector] + suffix, ls=ls)
 
 

@@ -130,6 +130,7 @@ def provenance_record(exp: Experiment) -> dict:
         "replicate_seeds": exp.seeds,
         "design_points": exp.points,
         "sample": exp.sample,
+        "posterior": exp.posterior,  # the file, its digest, each replicate's row
         "months": exp.months,
         "tables": ["runs", *exp.tables],
         "runs": len(exp.runs),

@@ -1,5 +1,8 @@
 """An experiment's summary: per design point and sector, each outcome's mean across
-replicates with a 95% interval of that mean.
+replicates with a 95% interval of that mean (``ci_low``, ``ci_high``), and the 95%
+predictive interval (``pi_low``, ``pi_high``: where 95% of the runs fall, the 2.5% and
+97.5% quantiles of the replicates). With a posterior file the replicates differ in their
+parameters as well as their seeds, and the predictive interval covers both.
 
 Shares (outcomes named ``share_*``) get a percentile bootstrap over the replicates
 (``scipy.stats.bootstrap``, a fixed seed): the interval stays inside the values seen, so
@@ -54,7 +57,8 @@ def bootstrap_interval(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
 
 def summarize(runs: pd.DataFrame, varied: list[str], replicates: int) -> pd.DataFrame:
     """Tidy: one row per design point, sector and outcome, with mean, ci_low, ci_high,
-    n and the interval's method. ``runs`` holds every run of the design (no failures)."""
+    pi_low, pi_high, n and the method of the mean's interval. ``runs`` holds every run
+    of the design (no failures)."""
     runs = runs.sort_values(["point", "replicate"])
     points = runs.groupby("point", sort=True).first()[varied].reset_index()
     frames = []
@@ -69,10 +73,11 @@ def summarize(runs: pd.DataFrame, varied: list[str], replicates: int) -> pd.Data
             rows = counts == n
             kept = values[rows][~np.isnan(values[rows])].reshape(-1, n)
             mean, low, high = interval(kept)
+            pi_low, pi_high = np.quantile(kept, [(1 - LEVEL) / 2, (1 + LEVEL) / 2], axis=1)
             frames.append(points[rows].assign(
                 sector=sector or "all", outcome=outcome, mean=mean, ci_low=low,
-                ci_high=high, n=n, interval="none" if n < 2 else
-                "bootstrap" if is_share(column) else "t"))
+                ci_high=high, pi_low=pi_low, pi_high=pi_high, n=n,
+                interval="none" if n < 2 else "bootstrap" if is_share(column) else "t"))
     table = pd.concat(frames, ignore_index=True)
     order = {c: i for i, c in enumerate(OUTCOME_COLUMNS)}
     table["_order"] = [order[o if s == "all" else f"{s}.{o}"]

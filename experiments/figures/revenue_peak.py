@@ -1,10 +1,13 @@
 """Figure 2: the state's revenue per year of the slots its workers fill, against the
 hike; where it peaks once repatriations are counted (and the share sent home at the
-peak), with the slots of those sent home left empty (solid) or refilled (dashed)."""
+peak), with the slots of those sent home left empty (solid) or refilled (dashed); bands
+where 95% of the runs fall, each replicate with its own draw of the calibrated posterior."""
 
 import matplotlib.pyplot as plt
 
-from sim.plotting import SECTOR_COLORS, SECTOR_LABELS, band, mark_reported_hikes, outcome
+from sim.plotting import (
+    BANDS, SECTOR_COLORS, SECTOR_LABELS, band, mark_reported_hikes, outcome,
+)
 
 EXPERIMENT = "laffer"
 REVENUE = "revenue_per_slot_year_usd"
@@ -22,7 +25,7 @@ def plot(data):
             if rows.empty:
                 continue
             label = SECTOR_LABELS[sector] + (", slots refilled" if refilled else "")
-            band(ax, rows["hike"] * 100, rows["mean"], rows["ci_low"], rows["ci_high"], color,
+            band(ax, rows["hike"] * 100, rows["mean"], rows["pi_low"], rows["pi_high"], color,
                  label, ls=ls)
             if refilled:
                 continue
@@ -37,5 +40,5 @@ def plot(data):
     ax.set_xlabel("Quota hike (%)")
     ax.set_ylabel("Revenue per slot-year (USD)")
     ax.set_ylim(bottom=0)
-    ax.legend(loc="lower right", fontsize=5.5)
+    ax.legend(loc="lower right", fontsize=5.5, title=BANDS["pi"][2], title_fontsize=5)
     return fig
