@@ -258,10 +258,16 @@ def cmd_validate(args) -> int:
     names = args.structure or list(STRUCTURES)
     structures = {name: structure(name) for name in names}
     patterns = load_patterns(args.patterns)
+    posterior = None
+    if args.posterior:
+        from sim.calibrate import read_posterior
+
+        posterior = read_posterior(args.posterior)
     table = validate(patterns, structures, seeds=args.seeds, executor=args.executor,
-                     jobs=args.jobs, scheduler=args.scheduler)
+                     jobs=args.jobs, scheduler=args.scheduler, posterior=posterior)
     out = Path(args.out) if args.out else Layout().validation
-    paths = write(table, out, patterns_file=Path(args.patterns), root_seed=ROOT_SEED)
+    paths = write(table, out, patterns_file=Path(args.patterns), root_seed=ROOT_SEED,
+                  posterior_file=Path(args.posterior) if args.posterior else None)
     if args.json:
         print(json.dumps(without_nan(as_json(table)), indent=2))
     else:
@@ -411,6 +417,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"runs of each scenario (default: {DEFAULT_SEEDS})")
     val.add_argument("--patterns", default=str(PATTERNS_FILE),
                      help="patterns file (default: the package's sim/data/patterns.toml)")
+    val.add_argument("--posterior", metavar="FILE",
+                     help="draw each seed's unsourced parameters from this posterior "
+                          "(e.g. results/calibration/posterior.csv): a posterior check")
     val.add_argument("--out", help="folder for the table and figure "
                                    "(default: results/validation/)")
     val.add_argument("--executor", choices=list(EXECUTORS), default="processes")

@@ -34,10 +34,10 @@ def init(folder: Path) -> Path:
 
 def _walk(source) -> list[tuple[str, object]]:
     """(relative path, Traversable) of the shipped files a project needs: the
-    experiments and one script per figure."""
+    experiments, the posterior files they draw from, and one script per figure."""
     found = []
     for entry in source.iterdir():
-        if entry.is_file() and entry.name.endswith(".toml"):
+        if entry.is_file() and entry.name.endswith((".toml", ".csv")):
             found.append((entry.name, entry))
         elif entry.is_dir() and entry.name == "figures":
             found += [(f"figures/{f.name}", f) for f in entry.iterdir()

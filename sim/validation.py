@@ -17,7 +17,7 @@ import pandas as pd
 
 from sim import colors, patterns as pattern_data, provenance
 from sim.executors import make_executor
-from sim.experiment import spawn_seeds
+from sim.experiment import posterior_draws, spawn_seeds
 from sim.patterns import Pattern, pattern_values
 from sim.scenario import DEFAULT_STRUCTURE, STRUCTURES
 from sim.summary import t_interval
@@ -28,14 +28,22 @@ ROOT_SEED = 2005  # Grimm et al. 2005, pattern-oriented modelling
 
 def validate(patterns: list[Pattern], structures: dict[str, dict] | None = None, *,
              seeds: int = DEFAULT_SEEDS, root_seed: int = ROOT_SEED, executor="serial",
-             jobs: int | None = None, scheduler: str | None = None) -> pd.DataFrame:
+             jobs: int | None = None, scheduler: str | None = None,
+             posterior: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per structure and pattern: range, mean over ``seeds`` runs with its 95%
-    interval, and whether the mean is inside the range."""
+    interval, and whether the mean is inside the range. With a ``posterior`` table
+    (``calibrate.read_posterior``) each seed runs with its own draw of the posterior's
+    parameters, the same draw for every structure: a posterior-predictive check."""
     structures = STRUCTURES if structures is None else structures
     seed_list = spawn_seeds(root_seed, seeds)
+    draws = [{}] * seeds
+    if posterior is not None:
+        rows = posterior.drop(columns="weight").to_dict("records")
+        draws = [rows[i] for i in posterior_draws(posterior["weight"].to_numpy(), root_seed,
+                                                  seeds)]
     work = functools.partial(_values, patterns=patterns)
-    items = [(name, changes, seed) for name, changes in structures.items()
-             for seed in seed_list]
+    items = [(name, changes, seed, draw) for name, changes in structures.items()
+             for seed, draw in zip(seed_list, draws)]
     values = {}
     executor = make_executor(executor, jobs, scheduler) if isinstance(executor, str) \
         else executor
@@ -55,8 +63,8 @@ def validate(patterns: list[Pattern], structures: dict[str, dict] | None = None,
 
 
 def _values(item, patterns):
-    name, changes, seed = item
-    return name, seed, pattern_values(patterns, changes, seed)
+    name, changes, seed, draw = item
+    return name, seed, pattern_values(patterns, changes, seed, draw)
 
 
 def as_json(table: pd.DataFrame) -> dict:
@@ -149,7 +157,8 @@ def _cell(x, y, colour):
     return Rectangle((x - 0.48, y - 0.46), 0.96, 0.92, facecolor=colour, edgecolor="none")
 
 
-def write(table: pd.DataFrame, folder: Path, *, patterns_file: Path, root_seed: int) -> list[Path]:
+def write(table: pd.DataFrame, folder: Path, *, patterns_file: Path, root_seed: int,
+          posterior_file: Path | None = None) -> list[Path]:
     """The table (CSV), its JSON with provenance, and the figure (PNG, PDF)."""
     from sim.plotting import save, style
 
@@ -159,7 +168,10 @@ def write(table: pd.DataFrame, folder: Path, *, patterns_file: Path, root_seed: 
               "patterns_digest": pattern_data.digest(patterns_file),
               "structures_changes": {n: STRUCTURES.get(n) for n in table["structure"].unique()},
               "seeds": spawn_seeds(root_seed, int(table["seeds"].iloc[0])),
-              "root_seed": root_seed, **provenance.identity()}
+              "root_seed": root_seed,
+              "posterior": {"path": str(posterior_file), "digest":
+                            pattern_data.digest(posterior_file)} if posterior_file else None,
+              **provenance.identity()}
     (folder / "validation.json").write_text(json.dumps(record, indent=2) + "\n")
     with style():
         paths = save(figure(table), folder / "validation")

@@ -17,8 +17,10 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_init_copies_every_experiment_and_figure_script(tmp_path, capsys):
     assert main(["init", str(tmp_path / "project")]) == 0
     copied = tmp_path / "project" / "experiments"
-    assert sorted(p.name for p in copied.glob("*.toml")) == \
-        sorted(p.name for p in (ROOT / "experiments").glob("*.toml"))
+    for kind in ("*.toml", "*.csv"):  # the experiments, and the posterior they draw from
+        assert sorted(p.name for p in copied.glob(kind)) == \
+            sorted(p.name for p in (ROOT / "experiments").glob(kind))
+    assert (copied / "posterior.csv").exists()
     assert sorted(p.name for p in (copied / "figures").glob("*.py")) == \
         sorted(p.name for p in (ROOT / "experiments" / "figures").glob("*.py")
                if p.name != "__init__.py")
