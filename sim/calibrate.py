@@ -19,6 +19,7 @@ import json
 import math
 import os
 import signal
+import textwrap
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -273,7 +274,7 @@ def marginals(posterior: pd.DataFrame, priors: list[Prior], record: dict):
 
     cols = 3
     rows = math.ceil(len(priors) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(7.0, 1.9 * rows), layout="constrained",
+    fig, axes = plt.subplots(rows, cols, figsize=(7.0, 2.1 * rows), layout="constrained",
                              squeeze=False)
     for ax, prior in zip(axes.flat, priors):
         ax.hist(posterior[prior.name], bins=20, range=(prior.low, prior.high),
@@ -284,13 +285,19 @@ def marginals(posterior: pd.DataFrame, priors: list[Prior], record: dict):
         q = record["posterior_90"][prior.name]
         ax.axvspan(q["q05"], q["q95"], color=colors.REFERENCE, alpha=0.12, lw=0,
                    label="90% interval")
-        ax.set_title(SPECS[prior.name].doc.split(".")[0][:48], fontsize=7)
+        # the parameter's meaning, in two short lines at most: panels sit side by side
+        meaning = textwrap.shorten(SPECS[prior.name].doc.split(".")[0], 64, placeholder="...")
+        ax.set_title(textwrap.fill(meaning, 34), fontsize=6.5)
         ax.set_xlabel(f"{prior.name} ({SPECS[prior.name].unit})", fontsize=7)
         ax.set_yticks([])
         ax.tick_params(labelsize=7)
-    for ax in list(axes.flat)[len(priors):]:
-        ax.set_visible(False)
-    axes.flat[0].legend(fontsize=6, loc="upper right")
+    spare = list(axes.flat)[len(priors):]
+    for ax in spare:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    # in an empty panel if there is one, else over the first
+    (spare[-1] if spare else axes.flat[0]).legend(handles, labels, fontsize=7,
+                                                  loc="center" if spare else "upper right")
     fig.suptitle(f"Posterior of the {record['structure']} structure after "
                  f"{record['simulations']:,} simulations (final threshold "
                  f"{record['final_epsilon']:.3g})", fontsize=8)
