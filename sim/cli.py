@@ -44,6 +44,16 @@ def whole(text: str) -> int:
     return int(text)
 
 
+def number(text: str) -> float:
+    """A number typed on the command line: a plain decimal."""
+    from sim.scenario import parse_number
+
+    try:
+        return parse_number(text, "value")
+    except ScenarioError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def scenario_params(args) -> dict:
     """Parameters from ``--scenario`` and ``--set``, checked."""
     params, _ = load_preset(args.scenario)
@@ -168,6 +178,41 @@ def cmd_sweep(args) -> int:
           file=sys.stderr)
     if result.summary is not None:
         print(format_summary(result.summary, exp.varied))
+    return 0
+
+
+def cmd_discover(args) -> int:
+    """Scenario discovery (PRIM) over a sampled experiment's runs, stored or run now."""
+    from sim import discovery, plotting
+    from sim.executors import make_executor
+    from sim.experiment import load_experiment
+    from sim.paths import Layout
+    from sim.runner import run_experiment
+
+    q = discovery.question({"outcome": args.outcome, "above": args.above,
+                            "below": args.below})
+    exp = load_experiment(args.spec)
+    if exp.sample is None:
+        raise ScenarioError(f"{args.spec}: discover needs a sampled design ([sample]), "
+                            f"not a grid")
+    out = Path(args.out) if args.out else Layout().discovery(exp.name)
+    executor = make_executor(args.executor, args.jobs, args.scheduler)
+    result = run_experiment(exp, executor=executor, out=Layout().data(exp.name),
+                            progress=Progress(), log=lambda m: print(m, file=sys.stderr))
+    if result.failed:
+        raise RunsFailed(f"{result.failed} of {len(exp.runs)} runs failed; see "
+                         f"{Layout().data(exp.name) / 'failed_runs.csv'}")
+    boxes, peeling = discovery.discover(result.runs, exp.sample["names"], q)
+    for number, line in enumerate(discovery.sentences(boxes, q), 1):
+        print(f"box {number}: {line}")
+    out.mkdir(parents=True, exist_ok=True)
+    boxes.to_csv(out / "boxes.csv", index=False, float_format="%.10g")
+    peeling.to_csv(out / "peeling.csv", index=False, float_format="%.10g")
+    with plotting.style():
+        figures = plotting.save(discovery.figure(result.runs, boxes, peeling, q,
+                                                 exp.sample["bounds"]), out / "discovery")
+    print(f"written: {out / 'boxes.csv'}, {out / 'peeling.csv'}, "
+          f"{', '.join(map(str, figures))}", file=sys.stderr)
     return 0
 
 
@@ -367,6 +412,21 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--fresh", action="store_true",
                        help="delete the folder's stored runs and start over")
     sweep.set_defaults(func=cmd_sweep)
+
+    disc = sub.add_parser("discover", help="scenario discovery (PRIM): the inputs under "
+                                           "which an outcome lies above or below a value")
+    disc.add_argument("spec", help="a sampled experiment, e.g. experiments/discovery.toml")
+    disc.add_argument("--outcome", required=True,
+                      help="an outcome (see quotasim run), or SECTOR.OUTCOME")
+    disc.add_argument("--above", type=number, help="the runs of interest: outcome above this")
+    disc.add_argument("--below", type=number, help="the runs of interest: outcome below this")
+    disc.add_argument("--out", help="folder for the boxes and the figure "
+                                    "(default: results/discovery/<name>/)")
+    disc.add_argument("--executor", choices=list(EXECUTORS), default="processes",
+                      help="where missing runs execute (default: processes)")
+    disc.add_argument("--jobs", type=whole, help="parallel workers (default: all cores)")
+    disc.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler")
+    disc.set_defaults(func=cmd_discover)
 
     repro = sub.add_parser("reproduce", help="regenerate stale experiment data and every figure")
     repro.add_argument("--check", action="store_true",

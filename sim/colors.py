@@ -30,3 +30,4 @@ STATUS = {
 }
 LEDGER = _["bluish green"]
 INSIDE, OUTSIDE = _["bluish green"], _["vermillion"]  # a pattern met, or not
+BOXES = [_["black"], _["blue"], _["reddish purple"]]  # PRIM's boxes, in the order found

@@ -31,16 +31,21 @@ from pathlib import Path
 import numpy as np
 
 from sim import provenance
+from sim.record import PER_RUN
 from sim.scenario import (
     DEFAULT_PRESET, QuotaScenario, ScenarioError, TYPES, check_months, check_name, coerce,
     load_preset, read_toml,
 )
 
 SPEC_KEYS = {"name", "description", "base", "months", "replicates", "root_seed",
-             "common_random_numbers", "tables", "fixed", "vary", "sample", "posterior"}
+             "common_random_numbers", "tables", "fixed", "vary", "sample", "posterior",
+             "discover"}
 SAMPLE_KEYS = {"method", "n", "bounds"}
 TABLES = ("summary", "monthly", "take_home")  # written on request; runs always
 DEFAULT_TABLES = ("summary",)
+# tables of an analysis of the runs, written whenever the design calls for it: Sobol
+# indices for a Saltelli design, PRIM's boxes for a sampled design with [discover]
+ANALYSES = ("sobol", "boxes", "peeling")
 SAMPLE_METHODS = ("lhs", "sobol", "saltelli")
 MAX_RUNS = 1_000_000  # runs in one experiment: more is a typo, or a job for several
 MAX_GRID_VALUES = 10_000  # values of one [vary] parameter
@@ -76,9 +81,10 @@ class Experiment:
     seeds: list[int]  # the replicate seeds, shared by every point (empty without CRN:
     # each run's seed is then in the runs table)
     sample: dict | None  # method, n, names and bounds of a sampled design
-    tables: tuple[str, ...]  # tables written besides "runs"
+    tables: tuple[str, ...]  # tables written besides "runs", the analyses' included
     posterior: dict | None = None  # path, digest, and the row each replicate drew (a
     # list per design point, or one list for all of them with common random numbers)
+    discover: dict | None = None  # scenario discovery's question: outcome, above or below
 
     @property
     def run_ids_digest(self) -> str:
@@ -88,7 +94,7 @@ class Experiment:
     @property
     def per_run(self) -> tuple[str, ...]:
         """The tables with many rows per run that this experiment records."""
-        return tuple(t for t in self.tables if t != "summary")
+        return tuple(t for t in self.tables if t in PER_RUN)
 
 
 def load_experiment(path: str | Path) -> Experiment:
@@ -138,6 +144,7 @@ def experiment_from_dict(doc: dict, *, name: str = "experiment", text: str = "",
     grid = {k: _grid_values(k, v) for k, v in doc.get("vary", {}).items()}
     sample = _check_sample(doc["sample"]) if "sample" in doc else None
     sampled = sample["names"] if sample else []
+    discover = _discover(doc, sample)
     clash = set(grid) & set(sampled)
     if clash:
         raise ScenarioError(f"{', '.join(sorted(clash))} both in [vary] and [sample]")
@@ -189,10 +196,24 @@ def experiment_from_dict(doc: dict, *, name: str = "experiment", text: str = "",
         name=name, description=description, text=text, months=months,
         replicates=replicates, root_seed=root_seed, varied=[*grid, *sampled], points=points,
         runs=runs, seeds=seeds if crn else [], sample=sample,
-        tables=tuple(t for t in TABLES if t in tables),
+        tables=(*(t for t in TABLES if t in tables),
+                *(("sobol",) if sample and sample["method"] == "saltelli" else ()),
+                *(("boxes", "peeling") if discover else ())),
         posterior={k: posterior[k] for k in ("path", "digest", "draws")} if posterior
         else None,
+        discover=discover,
     )
+
+
+def _discover(doc: dict, sample: dict | None) -> dict | None:
+    """The ``[discover]`` question, checked: it needs a sampled design to answer it."""
+    if "discover" not in doc:
+        return None
+    from sim.discovery import question
+
+    if sample is None:
+        raise ScenarioError("[discover] needs a sampled design ([sample]) to search")
+    return question(doc["discover"]).as_dict()
 
 
 def _posterior(doc: dict, folder: Path, explicit: list[str]) -> dict | None:

@@ -40,6 +40,10 @@ class Layout:
         """``quotasim calibrate``'s database, posterior and figures."""
         return self.results / "calibration"
 
+    def discovery(self, name: str) -> Path:
+        """``quotasim discover``'s boxes and figure for one experiment."""
+        return self.results / "discovery" / name
+
     def data(self, name: str) -> Path:
         """The folder of one experiment's stored runs and tables."""
         return self.results / "data" / name

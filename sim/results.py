@@ -7,6 +7,9 @@ A folder of results holds:
   ``<sector>.<outcome>``), then every parameter as resolved for the run;
 - ``summary.parquet`` and ``summary.csv`` (see ``sim.summary``);
 - ``monthly.parquet`` and ``take_home.parquet`` when the experiment records them;
+- ``sobol.parquet`` and ``.csv`` for a Saltelli design (``sim.sensitivity``), and
+  ``boxes`` and ``peeling`` (Parquet and CSV) for a design with ``[discover]``
+  (``sim.discovery``): analyses of the runs, made when they are assembled;
 - ``provenance.json``: the spec, seeds, design, code and package versions (the same
   record, less the design points, is in every Parquet file's metadata, ``quotasim``);
 - ``failed_runs.csv`` instead of the tables (and the provenance) when some runs failed.
@@ -22,13 +25,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.experiment import Experiment
+from sim.experiment import ANALYSES, Experiment
 from sim.record import OUTCOME_COLUMNS, PER_RUN
 from sim.scenario import ScenarioError
 from sim.store import write_atomic, write_parquet
 from sim.summary import summarize
 
-TABLES = ("runs", "summary", *PER_RUN)
+TABLES = ("runs", "summary", *PER_RUN, *ANALYSES)
+CSV_TABLES = ("summary", *ANALYSES)  # small enough to read as text too
 PROVENANCE_KEY = "quotasim"
 
 
@@ -42,6 +46,9 @@ class ExperimentResult:
     monthly: pd.DataFrame | None
     take_home: pd.DataFrame | None
     provenance: dict
+    sobol: pd.DataFrame | None = None
+    boxes: pd.DataFrame | None = None
+    peeling: pd.DataFrame | None = None
     failures: pd.DataFrame = field(default_factory=pd.DataFrame)
     computed: int = 0  # runs computed by this call
     reused: int = 0  # runs found in the store
@@ -74,7 +81,8 @@ def assemble(exp: Experiment, rows: dict[str, dict], per_run: dict[str, dict],
     if failed.any():
         failures = design[failed.to_numpy()].assign(error=outcomes.loc[failed, "error"].to_numpy())
         return ExperimentResult(None, None, None, None, provenance,
-                                failures.reset_index(drop=True), computed, reused)
+                                failures=failures.reset_index(drop=True),
+                                computed=computed, reused=reused)
     present = [c for c in OUTCOME_COLUMNS if c in outcomes and outcomes[c].notna().any()]
     params = pd.DataFrame.from_records([r.params for r in exp.runs])
     params = params[[c for c in params.columns if c not in exp.varied]]
@@ -83,7 +91,22 @@ def assemble(exp: Experiment, rows: dict[str, dict], per_run: dict[str, dict],
               if name in exp.per_run else None for name in PER_RUN}
     summary = summarize(runs, exp.varied, exp.replicates) if "summary" in exp.tables else None
     return ExperimentResult(runs, summary, tables["monthly"], tables["take_home"], provenance,
-                            computed=computed, reused=reused)
+                            **analyses(exp, runs), computed=computed, reused=reused)
+
+
+def analyses(exp: Experiment, runs: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The analyses the design calls for: Sobol indices, PRIM's boxes."""
+    tables = {}
+    if "sobol" in exp.tables:
+        from sim.sensitivity import sobol_table
+
+        tables["sobol"] = sobol_table(runs, exp.sample)
+    if exp.discover:
+        from sim.discovery import discover, question
+
+        tables["boxes"], tables["peeling"] = discover(runs, exp.sample["names"],
+                                                      question(exp.discover))
+    return tables
 
 
 def save(result: ExperimentResult, folder: Path) -> None:
@@ -95,7 +118,8 @@ def save(result: ExperimentResult, folder: Path) -> None:
     if result.failed:
         # no table stands for a design that did not finish: the runs stay in the store
         for path in [*(folder / f"{name}.parquet" for name in TABLES),
-                     folder / "summary.csv", folder / "provenance.json"]:
+                     *(folder / f"{name}.csv" for name in CSV_TABLES),
+                     folder / "provenance.json"]:
             path.unlink(missing_ok=True)
         write_atomic(failed_csv, lambda p: result.failures.to_csv(p, index=False))
         return
@@ -105,11 +129,13 @@ def save(result: ExperimentResult, folder: Path) -> None:
             write_parquet(folder / f"{name}.parquet", table, meta)
         else:  # a table an earlier design recorded and this one does not
             (folder / f"{name}.parquet").unlink(missing_ok=True)
-    if result.summary is None:
-        (folder / "summary.csv").unlink(missing_ok=True)
-    if result.summary is not None:
-        write_atomic(folder / "summary.csv",
-                     lambda p: result.summary.to_csv(p, index=False, float_format="%.10g"))
+    for name in CSV_TABLES:
+        table = getattr(result, name)
+        if table is None:
+            (folder / f"{name}.csv").unlink(missing_ok=True)
+        else:
+            write_atomic(folder / f"{name}.csv",
+                         lambda p, t=table: t.to_csv(p, index=False, float_format="%.10g"))
     write_atomic(folder / "provenance.json",
                  lambda p: p.write_text(json.dumps(result.provenance, indent=2) + "\n"))
     failed_csv.unlink(missing_ok=True)

@@ -131,6 +131,7 @@ def provenance_record(exp: Experiment) -> dict:
         "design_points": exp.points,
         "sample": exp.sample,
         "posterior": exp.posterior,  # the file, its digest, each replicate's row
+        "discover": exp.discover,  # the question the boxes answer
         "months": exp.months,
         "tables": ["runs", *exp.tables],
         "runs": len(exp.runs),
@@ -151,13 +152,14 @@ def _experiment_in(folder: Path) -> str | None:
 def is_current(exp: Experiment, folder: Path) -> bool:
     """Whether a folder holds this experiment's tables (those it records, no others),
     made from runs with the same identities (code, packages, parameters, seeds, months)
-    and none failed."""
+    and none failed, its boxes answering the same question."""
     try:
         stored = json.loads((Path(folder) / "provenance.json").read_text())
     except (OSError, ValueError):
         return False
     return (isinstance(stored, dict) and stored.get("run_ids_digest") == exp.run_ids_digest
             and stored.get("tables") == ["runs", *exp.tables]
+            and stored.get("discover") == exp.discover
             and not (Path(folder) / "failed_runs.csv").exists()
             and all((Path(folder) / f"{t}.parquet").exists() for t in ["runs", *exp.tables]))
 

@@ -57,10 +57,19 @@ class Param:
     hi: float | None = None
     choices: tuple[str, ...] | None = None
     table: bool = False  # a table: a name of package data, or the path of a CSV file
+    label: str = ""  # a short plain name for figures and sentences (see plain_name)
 
 
-def _p(unit, doc, source, lo=None, hi=None, choices=None, table=False):
-    return Param(unit, doc, source, lo, hi, tuple(choices) if choices else None, table)
+def _p(unit, doc, source, lo=None, hi=None, choices=None, table=False, label=""):
+    return Param(unit, doc, source, lo, hi, tuple(choices) if choices else None, table,
+                 label)
+
+
+def plain_name(name: str) -> str:
+    """What a figure or a sentence calls a parameter: its label, or else the first
+    words of its meaning (up to a comma, a stop or a bracket)."""
+    spec = SPECS[name]
+    return spec.label or re.split(r"[,.(;]", spec.doc)[0].strip()
 
 
 class QuotaScenario(Scenario):
@@ -164,17 +173,19 @@ class QuotaScenario(Scenario):
     wage_construction_rfe: Annotated[float, _p(
         "RUB/month", "Construction wage, Russian Far East, 26 days at normal hours.",
         "D: about 900 USD (800 SK intelligence 2024; 1,000 KINU 2025) at 73.65 RUB/USD",
-        0, 1e7)] = 66_000.0
+        0, 1e7, label="Builders' wage (Far East)")] = 66_000.0
     wage_construction_sakhalin: Annotated[float, _p(
         "RUB/month", "Construction wage, Sakhalin, 26 days at normal hours.",
         "D: at least 1,000 USD (Daily NK/RFA) at 84.9 RUB/USD", 0, 1e7)] = 85_000.0
     wage_logging_rfe: Annotated[float, _p(
         "RUB/month", "Logging wage, Russian Far East, 26 days at normal hours.",
-        "A: about 750 USD; no recent figure (500 nominal, Yonhap 2012)", 0, 1e7)] = 55_000.0
+        "A: about 750 USD; no recent figure (500 nominal, Yonhap 2012)", 0, 1e7,
+        label="Loggers' wage")] = 55_000.0
     wage_seafood_dalian: Annotated[float, _p(
         "CNY/month", "Seafood-plant wage, Dalian, 26 days at normal hours.",
         "A: no Dalian figure; Liaoning factories 3,200-3,500+ (Daily NK), so a "
-        "quota of 3,400 needs Dalian to pay more: sweep it", 0, 1e6)] = 4_800.0
+        "quota of 3,400 needs Dalian to pay more: sweep it", 0, 1e6,
+        label="Plant wage in Dalian")] = 4_800.0
 
     # --- quotas, in the currency and period the reports give ------------------------
     quota_construction_rfe: Annotated[float, _p(
@@ -193,7 +204,7 @@ class QuotaScenario(Scenario):
     # --- the state's policy ---------------------------------------------------------
     hike: Annotated[float, _p(
         "fraction", "Quota hike (0.5 = +50%, 1.0 = doubling), announced after arrival.",
-        "S: +39% and +56% (Daily NK 2021); x2 (HNGN 2025)", 0, 10)] = 0.0
+        "S: +39% and +56% (Daily NK 2021); x2 (HNGN 2025)", 0, 10, label="Quota hike")] = 0.0
     hike_month: Annotated[int, _p(
         "month", "Month (counted from arrival, 0 = first) from which the hike applies.",
         "A", 0, 200)] = 4
@@ -236,7 +247,8 @@ class QuotaScenario(Scenario):
         "fraction", "The highest hike the adaptive state tries.", "A", 0, 10)] = 3.0
     enforcement_months: Annotated[float, _p(
         "months of quota", "Arrears that get a worker sent home.",
-        "S: 4+ months in arrears -> sent home (Daily NK, c. 2022)", 0.25, 60)] = 4.0
+        "S: 4+ months in arrears -> sent home (Daily NK, c. 2022)", 0.25, 60,
+        label="Arrears before sent home")] = 4.0
 
     # --- exchange rates -------------------------------------------------------------
     rub_per_usd: Annotated[float, _p(
@@ -278,18 +290,20 @@ class QuotaScenario(Scenario):
         "S: 12-16 h/day typical (Russian developer's official, WSJ 2025)", 4, 20)] = 16.0
     winter_days_lost: Annotated[float, _p(
         "share", "Share of construction days lost in December-February.",
-        "A: no count; sweep 10-40% (FACTS)", 0, 1)] = 0.3
+        "A: no count; sweep 10-40% (FACTS)", 0, 1, label="Winter days lost")] = 0.3
     weather_days_lost: Annotated[float, _p(
         "share", "Mean share of the season's days lost to weather or no project "
         "(each worker draws uniformly between 0 and twice this).",
-        "A: 'many days they cannot work' (Daily NK 2021)", 0, 0.5)] = 0.1
+        "A: 'many days they cannot work' (Daily NK 2021)", 0, 0.5,
+        label="Days lost to weather")] = 0.1
     seafood_lowseason_days: Annotated[float, _p(
         "share", "Share of days a Dalian plant works in May-August (fishing moratorium).",
         "A", 0, 1)] = 0.7
     living_cost_usd: Annotated[float, _p(
         "USD/month", "Food and lodging deducted each month (fixed in local currency "
         "at the arrival rate).",
-        "D: 10-20% of pay (NKDB 2016); 500 CNY/month (Daily NK 2024)", 0, 2000)] = 100.0
+        "D: 10-20% of pay (NKDB 2016); 500 CNY/month (Daily NK 2024)", 0, 2000,
+        label="Food and lodging")] = 100.0
 
     # --- fatigue and injury ---------------------------------------------------------
     fatigue_recovery: Annotated[float, _p(
@@ -318,7 +332,8 @@ class QuotaScenario(Scenario):
     berry_price_rub: Annotated[float, _p(
         "RUB/kg", "Price a picker gets for a kilogram of berries.",
         "S: cranberry 110-160 RUB/kg to pickers, Russia 2025 (ura.news); bilberry "
-        "3.5-5.5 BYN/kg, Belarus 2024 (BelTA): sweep it", 0, 10_000)] = 135.0
+        "3.5-5.5 BYN/kg, Belarus 2024 (BelTA): sweep it", 0, 10_000,
+        label="Berry price")] = 135.0
     berry_season_start: Annotated[int, _p(
         "month 1-12", "First calendar month of the berry season.",
         "A (bog bilberry ripens in late summer)", 1, 12)] = 8
@@ -358,7 +373,7 @@ class QuotaScenario(Scenario):
         "share", "Share of a worker's surplus (pay less quota and food) the firm keeps; "
         "the rest is credited to the worker's ledger.",
         "D: host pays 2,500-2,800 CNY, the worker gets 600-1,000 (Yomiuri 2024; Asahi "
-        "2024); share of the surplus A", 0, 1)] = 0.3
+        "2024); share of the surplus A", 0, 1, label="Firm's cut of savings")] = 0.3
     firm_reserve_months: Annotated[float, _p(
         "months of quota", "The firm's reserve at arrival, in months of its quota bill.",
         "A", 0, 60)] = 1.0
@@ -376,7 +391,8 @@ class QuotaScenario(Scenario):
         4, 20)] = 18.0
     food_cut_share: Annotated[float, _p(
         "share", "How much a firm under full pressure cuts food and lodging.",
-        "S: managers cut food to keep a USD quota (RFA 2022); size A", 0, 1)] = 0.3
+        "S: managers cut food to keep a USD quota (RFA 2022); size A", 0, 1,
+        label="Food cut under pressure")] = 0.3
     replacement_delay_months: Annotated[int, _p(
         "months", "Months a slot stays empty before a replacement arrives (what sending "
         "a worker home costs the firm).", "A", 0, 60)] = 6
@@ -394,7 +410,8 @@ class QuotaScenario(Scenario):
         "1/month", "Monthly chance that a rested worker in good standing escapes "
         "(0 = none).",
         "D: 10-20 escapees a year reach Seoul of 15,000-30,000 in Russia (BBC/NIS 2025), "
-        "79 refugee recognitions in Russia in 2016: 3e-5 to 4e-4", 0, 0.1)] = 1e-4
+        "79 refugee recognitions in Russia in 2016: 3e-5 to 4e-4", 0, 0.1,
+        label="Escape chance")] = 1e-4
     escape_arrears_weight: Annotated[float, _p(
         "1/month of arrears", "Rise of the escape hazard (log) per month of quota in "
         "arrears (up to 6).", "A", 0, 5)] = 0.3
@@ -416,7 +433,7 @@ class QuotaScenario(Scenario):
     settlement_deduction_share: Annotated[float, _p(
         "share", "Share of the ledger withheld at payout (fees, food, lodging, medical).",
         "S: one worker owed 5,000+ USD received 2,000 (Daily NK 2024); share A",
-        0, 0.95)] = 0.3
+        0, 0.95, label="Withheld at payout")] = 0.3
     airfare_usd: Annotated[float, _p(
         "USD", "Fare home, deducted from the payout.", "A", 0, 5000)] = 300.0
 

@@ -21,7 +21,9 @@ LABELS = {  # script -> (x label, y label) of its first axes
     "take_home": ("Take-home pay at return (USD)", "Share of workers with at most this"),
     "dynamics_2025": ("", "Hours per day worked"),
     "exchange_rate": ("Quota hike (%)", "Missing their savings goal (share)"),
-    "sensitivity": ("Sobol index", ""),
+    "sensitivity": ("", ""),  # the shared x label is on the lower panel
+    "discovery": ("Coverage: share of all such runs in the box (%)",
+                  "Density: share of its runs\nthat are such runs (%)"),
     "side_work": ("Quota hike (%)", "Missing their savings goal (share)"),
 }
 
