@@ -3,18 +3,20 @@ doubling (and without it): hours, arrears, workers sent home, savings."""
 
 import tomllib
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
 
 from sim import colors
+from sim.plotting import WIDTH
 from sim.scenario import load_preset, validate
 
 EXPERIMENT = "dynamics_2025"
 PANELS = [
-    ("mean_hours_per_day", "Hours per day worked"),
-    ("share_in_arrears", "Share of those abroad in arrears"),
-    ("sent_home", "Sent home so far (share of cohort)"),
-    ("mean_ledger_usd", "Mean ledger balance (USD)"),
+    ("mean_hours_per_day", "Hours worked\na day"),
+    ("share_in_arrears", "In arrears (share\nof those abroad)"),
+    ("sent_home", "Sent home so far\n(share of cohort)"),
+    ("mean_ledger_usd", "Mean ledger\nbalance (USD)"),
 ]
 
 
@@ -27,14 +29,14 @@ def plot(data):
         injury=monthly["sent_home_injury"] / cohort,
     )
     start, hike_month = calendar(data["provenance"]["spec"])
-    fig, axes = plt.subplots(2, 2, figsize=(6.8, 4.4), sharex=True)
+    fig, axes = plt.subplots(len(PANELS), 1, figsize=(WIDTH, 6.4), sharex=True)
     for hike, color in zip(sorted(monthly["hike"].unique()), [colors.NO_HIKE, colors.HIKE]):
         mean = monthly[monthly["hike"] == hike].groupby("month").mean(numeric_only=True)
         # month 0 is the arrival, before any work; the last months average a handful
         mean = mean[(mean.index > 0) & (mean["abroad"] >= 0.01 * cohort)]
         dates = [start + pd.DateOffset(months=int(m) - 1) for m in mean.index]
         label = "no hike" if hike == 0 else f"hike +{hike:.0%}"
-        for ax, (name, title) in zip(axes.flat, PANELS):
+        for ax, (name, title) in zip(axes, PANELS):
             if name == "sent_home":
                 ax.plot(dates, mean["arrears"], color=color, label=f"{label}: arrears")
                 ax.plot(dates, mean["injury"], color=color, ls=":", label=f"{label}: injury")
@@ -42,13 +44,18 @@ def plot(data):
                 ax.plot(dates, mean[name], color=color, label=label)
             ax.set_ylabel(title)
     hike_date = start + pd.DateOffset(months=hike_month)
-    for ax in axes.flat:
+    for ax in axes:
         ax.axvline(hike_date, color=colors.REFERENCE, lw=0.7, ls=":")
-    axes[1][0].legend(fontsize=6)
-    axes[0][0].legend(fontsize=6)
-    for ax in axes[1]:
-        ax.set_xlabel("Month")
-        ax.tick_params(axis="x", rotation=30)
+    axes[0].text(hike_date, 1.0, f" quota doubled, {hike_date:%B %Y}", fontsize=6,
+                 color="0.35", va="top", transform=axes[0].get_xaxis_transform())
+    axes[0].set_title("A cohort of Sakhalin builders and Dalian plant workers", loc="left")
+    axes[0].legend(fontsize=6, loc="lower left")
+    axes[2].legend(fontsize=6, loc="upper left")
+    # a few ticks, the year written once: no labels run into each other at this width
+    locator = mdates.MonthLocator(bymonth=[1, 7])
+    axes[-1].xaxis.set_major_locator(locator)
+    axes[-1].xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    axes[-1].set_xlabel("Month")
     return fig
 
 

@@ -4,10 +4,12 @@ withdrawals marked (the tables in sim/data/)."""
 
 import tomllib
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
 
 from sim import colors, history
+from sim.plotting import WIDTH
 from sim.scenario import load_preset, validate
 
 EXPERIMENT = "history"
@@ -19,7 +21,7 @@ def plot(data):
     monthly = data["monthly"].merge(runs, on="run_id")
     spec = tomllib.loads(data["provenance"]["spec"])
     presets = [p for p in spec["vary"]["preset"] if p in set(runs["preset"])]
-    fig, axes = plt.subplots(2, len(presets), figsize=(6.8, 4.2), sharex=True,
+    fig, axes = plt.subplots(2, len(presets), figsize=(WIDTH, 4.0), sharex=True,
                              squeeze=False)
     for column, name in enumerate(presets):
         p = validate({**load_preset(name)[0], **spec.get("fixed", {})})
@@ -32,7 +34,8 @@ def plot(data):
         scale = 1 / p["dispatch_scale"]  # back to reported workers
         for ax, series, factor, label in (
                 (axes[0][column], "stock", scale, "Workers abroad (reported scale)"),
-                (axes[1][column], "revenue_usd", scale / 1e6, "State revenue (M USD a month)")):
+                (axes[1][column], "revenue_usd", scale / 1e6,
+                 "State revenue\n(million USD a month)")):
             ax.fill_between(dates, low[series] * factor, high[series] * factor,
                             color=colors.HIKE, alpha=0.2, lw=0, label="5-95% of runs")
             ax.plot(dates, mean[series] * factor, color=colors.HIKE, label="mean of runs")
@@ -41,8 +44,10 @@ def plot(data):
             if column == 0:
                 ax.set_ylabel(label)
         axes[0][column].set_title(TITLES.get(name, name))
-        axes[1][column].tick_params(axis="x", rotation=30)
-    axes[0][0].legend(fontsize=6, loc="upper right")
+        # a tick every third year, written as the year: room for both columns
+        axes[1][column].xaxis.set_major_locator(mdates.YearLocator(3))
+        axes[1][column].xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    axes[0][-1].legend(fontsize=6, loc="upper right")
     return fig
 
 
