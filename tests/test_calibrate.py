@@ -210,3 +210,15 @@ def test_a_malformed_priors_file_is_one_line_and_exit_2(tmp_path, capsys, text, 
     err = capsys.readouterr().err
     assert says in err and err.count("\n") == 1, err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_a_serial_calibration_is_reproducible_for_its_seed(tmp_path):
+    patterns = synthetic_patterns()[:2]
+    args = dict(structures=STRUCTURES, budget=Budget(20, 2, 10_000), executor="serial")
+    calibrate(patterns, PRIORS, tmp_path / "a", seed=4, **args)
+    calibrate(patterns, PRIORS, tmp_path / "b", seed=4, **args)
+    calibrate(patterns, PRIORS, tmp_path / "c", seed=5, **args)
+    a, b, c = (pd.read_csv(tmp_path / x / "posterior.csv") for x in "abc")
+    pd.testing.assert_frame_equal(a, b)
+    assert not a.equals(c)
