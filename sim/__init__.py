@@ -1,6 +1,6 @@
 """quotasim: an agent-based model of North Korean workers abroad under state quotas."""
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"
 
 # The Python API, imported on first use so that `quotasim --version` stays instant:
 #   QuotaModel, simulate                  one scenario (sim.model)
