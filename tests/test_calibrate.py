@@ -5,6 +5,8 @@ a posterior sweep is deterministic and its band covers parameter uncertainty; ba
 and posterior files are one line."""
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -222,3 +224,30 @@ def test_a_serial_calibration_is_reproducible_for_its_seed(tmp_path):
     a, b, c = (pd.read_csv(tmp_path / x / "posterior.csv") for x in "abc")
     pd.testing.assert_frame_equal(a, b)
     assert not a.equals(c)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("executor", ["processes", "dask"])
+def test_the_parallel_samplers_calibrate_too(tmp_path, executor):
+    """pyabc's multicore sampler and its Dask sampler (a local cluster here; a
+    scheduler's address on a cluster) run the same calibration: not reproducible draw
+    for draw, but every particle is a real run that met the threshold. Each runs in a
+    fresh process, as from the command line: pyabc's multicore sampler forks, which a
+    test process full of other tests' threads should not do."""
+    script = f"""
+import json, sys
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from pathlib import Path
+from test_calibrate import PRIORS, Budget, calibrate, synthetic_patterns
+record = calibrate(synthetic_patterns()[:2], PRIORS, Path({str(tmp_path)!r}),
+                   structures={{"firm-teams-escapes": {{}}}}, budget=Budget(20, 2, 10_000),
+                   executor={executor!r}, jobs=2, seed=4)
+print(json.dumps(record))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True)
+    record = json.loads(done.stdout.strip().splitlines()[-1])
+    assert record["populations"] == 2 and not record["reproducible"]
+    assert record["simulations"] >= 40
+    assert record["epsilons"][1] <= record["epsilons"][0]
+    assert pd.read_csv(tmp_path / "posterior.csv")["weight"].sum() == pytest.approx(1.0)
