@@ -20,6 +20,7 @@ import math
 import os
 import signal
 import textwrap
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -202,10 +203,15 @@ def calibrate(patterns: list[Pattern], priors: list[Prior], out: Path, *,
         history = abc.new(url, {})
         done = 0
     try:
-        if done < budget.populations and history.total_nr_simulations < budget.simulations:
-            history = abc.run(minimum_epsilon=0.0,
-                              max_nr_populations=budget.populations - done,
-                              max_total_nr_simulations=budget.simulations)
+        with warnings.catch_warnings():
+            # pyabc's perturbation kernel warns, for every particle, when the particles'
+            # covariance is nearly singular (a posterior that has narrowed); numpy draws
+            # all the same (forked samplers inherit the filter)
+            warnings.filterwarnings("ignore", "covariance is not symmetric", RuntimeWarning)
+            if done < budget.populations and history.total_nr_simulations < budget.simulations:
+                history = abc.run(minimum_epsilon=0.0,
+                                  max_nr_populations=budget.populations - done,
+                                  max_total_nr_simulations=budget.simulations)
     finally:
         if hasattr(abc.sampler, "shutdown"):  # a Dask client
             abc.sampler.shutdown()
