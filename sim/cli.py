@@ -183,36 +183,56 @@ def cmd_sweep(args) -> int:
 
 def cmd_discover(args) -> int:
     """Scenario discovery (PRIM) over a sampled experiment's runs, stored or run now."""
+    from dataclasses import replace
+
     from sim import discovery, plotting
     from sim.executors import make_executor
     from sim.experiment import load_experiment
     from sim.paths import Layout
-    from sim.runner import run_experiment
+    from sim.results import load_results
+    from sim.runner import is_current, run_experiment
 
+    discovery.prim_module()  # installed, or one line before anything runs
     q = discovery.question({"outcome": args.outcome, "above": args.above,
                             "below": args.below})
     exp = load_experiment(args.spec)
     if exp.sample is None:
         raise ScenarioError(f"{args.spec}: discover needs a sampled design ([sample]), "
                             f"not a grid")
+    discovery.check_sector(q, [run.params for run in exp.runs])
     out = Path(args.out) if args.out else Layout().discovery(exp.name)
-    executor = make_executor(args.executor, args.jobs, args.scheduler)
-    result = run_experiment(exp, executor=executor, out=Layout().data(exp.name),
-                            progress=Progress(), log=lambda m: print(m, file=sys.stderr))
+    data = Path(args.data) if args.data else Layout().data(exp.name)
+    spec = exp
+    own = exp.discover in (None, q.as_dict())  # the spec asks this question, or none
+    if not own:  # its own question is not asked here: the runs only, no boxes
+        exp = replace(exp, discover=None,
+                      tables=tuple(t for t in exp.tables if t not in ("boxes", "peeling")))
+    log = lambda m: print(m, file=sys.stderr)  # noqa: E731
+    if not own and not args.data and is_current(spec, data):
+        result = load_results(data)  # the sweep's folder, read, never rewritten
+        log(f"{exp.name}: all {len(exp.runs)} runs read from {data}/")
+    else:
+        if not own and not args.data:  # the sweep's folder keeps the spec's own tables
+            data = out / "runs"
+        result = run_experiment(exp, executor=make_executor(args.executor, args.jobs,
+                                                            args.scheduler),
+                                out=data, progress=Progress(), log=log)
     if result.failed:
         raise RunsFailed(f"{result.failed} of {len(exp.runs)} runs failed; see "
-                         f"{Layout().data(exp.name) / 'failed_runs.csv'}")
+                         f"{data / 'failed_runs.csv'}")
     boxes, peeling = discovery.discover(result.runs, exp.sample["names"], q)
-    for number, line in enumerate(discovery.sentences(boxes, q), 1):
-        print(f"box {number}: {line}")
+    for number, (line, again) in enumerate(zip(discovery.sentences(boxes, q),
+                                               discovery.stability(boxes)), 1):
+        print(f"box {number}: {line}.\n  found again: {again}")
+    print(discovery.CAVEAT)
     out.mkdir(parents=True, exist_ok=True)
     boxes.to_csv(out / "boxes.csv", index=False, float_format="%.10g")
     peeling.to_csv(out / "peeling.csv", index=False, float_format="%.10g")
     with plotting.style():
         figures = plotting.save(discovery.figure(result.runs, boxes, peeling, q,
                                                  exp.sample["bounds"]), out / "discovery")
-    print(f"written: {out / 'boxes.csv'}, {out / 'peeling.csv'}, "
-          f"{', '.join(map(str, figures))}", file=sys.stderr)
+    log(f"written: {out / 'boxes.csv'}, {out / 'peeling.csv'}, "
+        f"{', '.join(map(str, figures))}")
     return 0
 
 
@@ -422,6 +442,10 @@ def build_parser() -> argparse.ArgumentParser:
     disc.add_argument("--below", type=number, help="the runs of interest: outcome below this")
     disc.add_argument("--out", help="folder for the boxes and the figure "
                                     "(default: results/discovery/<name>/)")
+    disc.add_argument("--data", help="folder of the runs, stored ones reused (default: "
+                                     "the sweep's, results/data/<name>/; for another "
+                                     "question than the spec's [discover], that folder "
+                                     "is only read, and missing runs go to OUT/runs/)")
     disc.add_argument("--executor", choices=list(EXECUTORS), default="processes",
                       help="where missing runs execute (default: processes)")
     disc.add_argument("--jobs", type=whole, help="parallel workers (default: all cores)")

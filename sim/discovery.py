@@ -3,42 +3,59 @@
 Over the runs of a sampled experiment (``[sample]``), the runs whose outcome lies above
 (or below) a threshold are the cases of interest. PRIM, the patient rule induction
 method of EMA Workbench (``ema_workbench.analysis.prim``), peels the space of the
-sampled inputs down to boxes where such runs are dense. Each box is reported with its
-density (the share of the runs inside it that are cases) and its coverage (the share of
-all cases that fall inside it), in plain words.
+sampled inputs down to boxes where such runs are dense.
 
 Which box of PRIM's peeling trajectory (ever denser, ever smaller) is reported: among
 those that restrict some input and are at least ``MIN_DENSITY`` dense, the one with the
 most cases for the runs it holds (the largest coverage x density), or the densest if
-none is that dense. Its limits that chance alone could explain (EMA's quasi-p value
-above ``SIGNIFICANCE`` on every side it restricts) are then dropped, so that a sentence
-names only the inputs that matter. PRIM then looks for a further box among the runs
-outside the boxes found, up to ``MAX_BOXES``, as long as one reaches ``MIN_DENSITY``.
+none is that dense. Then, one at a time, the limit that chance alone could best explain
+(EMA's quasi-p value above ``SIGNIFICANCE`` on every side it restricts, the largest
+first) is dropped and the quasi-p values of the wider box recomputed, so that a
+sentence names only the inputs that matter. PRIM then looks for a further box among
+the runs outside the boxes found, up to ``MAX_BOXES``, as long as one reaches
+``MIN_DENSITY``.
+
+Each box is reported over all the runs inside its limits (a later box may overlap an
+earlier one, so coverages may add up to more than 100%): ``runs`` inside it, ``cases``
+among them, its density (``cases / runs``) and its coverage (``cases`` / all cases).
+Within PRIM's search a later box counts only the runs outside the earlier boxes: its
+peeling trajectory (and the choice of step) is in those terms.
+
+These are descriptions of one sample, not tests: the step is chosen and the quasi-p
+values computed on the same runs. How stable a box is: PRIM run again on
+``RESAMPLES`` random halves of the runs it searched (EMA's ``PrimBox.resample``, seeded),
+and for each input the share of those halves whose box, at the step closest in
+coverage, restricts it too (``resampled``).
 
 Two tables hold the result: ``boxes`` (one row per box and input it restricts: the
-limits, NaN on a side left open, and the box's coverage and density) and ``peeling``
-(every step of every box's trajectory, then the box reported, ``reported`` true).
+limits, NaN on a side left open, ``resampled``, and the box's ``runs``, ``cases``,
+coverage and density over all runs) and ``peeling`` (every step of every box's
+trajectory as PRIM counts it, then the box reported, ``reported`` true).
 """
 
 import contextlib
 import logging
 import math
+import textwrap
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from sim.metrics import OUTCOMES, SHARE_OUTCOMES
+from sim.labels import (
+    SECTOR_LABELS, amount, axis_label, in_percent, outcome_amount, outcome_axis, outcome_words,
+)
+from sim.metrics import OUTCOMES
 from sim.record import OUTCOME_COLUMNS
 from sim.scenario import SPECS, ScenarioError, plain_name
-from sim.sectors import SECTORS
 
 MIN_DENSITY = 0.8  # "most runs in these conditions": at least 4 in 5
 MAX_BOXES = 3
 SIGNIFICANCE = 0.05  # a limit with a larger quasi-p value is dropped
 QUESTION_KEYS = {"outcome", "above", "below"}
-SECTOR_LABELS = {s.key: s.label for s in SECTORS}
+RESAMPLES = 10  # random halves of the runs PRIM is run on again, to see a box's stability
+RESAMPLE_SEED = 1
 
 
 @dataclass(frozen=True)
@@ -58,13 +75,12 @@ class Question:
         return {"outcome": self.outcome, ("above" if self.above else "below"): self.threshold}
 
     def words(self) -> str:
-        """E.g. "the share of workers sent home early above 20%"."""
+        """E.g. "the share of workers sent home early above 20%", "the median pay
+        received at return (Loggers) below 1,500 USD"."""
         sector, _, name = self.outcome.rpartition(".")
-        what = OUTCOMES[name].split(",")[0]
         where = f" ({SECTOR_LABELS[sector]})" if sector else ""
-        amount = (f"{self.threshold:.0%}" if name in SHARE_OUTCOMES
-                  else f"{self.threshold:,.4g}")
-        return f"the {what}{where} {'above' if self.above else 'below'} {amount}"
+        return (f"the {outcome_words(name)}{where} {'above' if self.above else 'below'} "
+                f"{outcome_amount(name, self.threshold)}")
 
 
 def question(spec) -> Question:
@@ -91,6 +107,20 @@ def question(spec) -> Question:
     return Question(outcome, float(value), sides[0] == "above")
 
 
+def check_sector(q: Question, params: list[dict]) -> None:
+    """Refuse, before any run, a question about a sector some runs have no workers in
+    (its outcomes would be missing from them)."""
+    sector = q.outcome.rpartition(".")[0]
+    if not sector:
+        return
+    empty = sum(1 for p in params if p.get(f"share_{sector}", 1) <= 0)
+    if empty:
+        raise ScenarioError(f"discover: {empty} of {len(params)} runs have no workers in "
+                            f"{SECTOR_LABELS[sector]} (share_{sector} = 0), so "
+                            f"{q.outcome} is missing from them; ask about another "
+                            f"outcome or give the sector workers")
+
+
 def discover(runs: pd.DataFrame, names: list[str], q: Question):
     """PRIM's boxes for question ``q`` over the inputs ``names`` of ``runs``: the tables
     ``(boxes, peeling)``. Raises ScenarioError when the question has no answer (no run,
@@ -108,7 +138,7 @@ def discover(runs: pd.DataFrame, names: list[str], q: Question):
 def find_boxes(inputs: pd.DataFrame, cases: np.ndarray):
     """PRIM (EMA Workbench) over a table of inputs and a boolean outcome: the tables
     ``(boxes, peeling)`` described in the module's docstring."""
-    prim = _prim_module()
+    prim = prim_module()
     # EMA logs each peel at INFO and warns about its optional plotting back ends
     with _quiet():
         finder = prim.Prim(inputs, cases.astype(int))
@@ -122,11 +152,7 @@ def find_boxes(inputs: pd.DataFrame, cases: np.ndarray):
             if chosen is None:
                 break
             box.select(chosen)  # the runs it holds leave the next box's search
-            current = chosen
-            for name, sides in box.p_values[chosen].items():
-                if all(p > SIGNIFICANCE for p in sides if p >= 0):  # -1: an open side
-                    box.drop_restriction(name)  # EMA adds the wider box and selects it
-                    current = len(box.peeling_trajectory) - 1
+            current = drop_weak_limits(box, chosen)
             final = box.peeling_trajectory.iloc[current]
             if final["res_dim"] == 0 or number > 1 and final["density"] < MIN_DENSITY:
                 break  # nothing left that chance cannot explain, or a further box too thin
@@ -137,7 +163,10 @@ def find_boxes(inputs: pd.DataFrame, cases: np.ndarray):
                 "mass": [*steps["mass"], final["mass"]],
                 "inputs": [*steps["res_dim"].astype(int), int(final["res_dim"])],
                 "reported": [False] * len(steps) + [True]}))
-            boxes.append(limits(box.box_lims[current], finder.box_init, number, final))
+            searched = box.yi_initial  # the runs outside the boxes before
+            boxes.append(limits(box.box_lims[current], finder.box_init, number, inputs,
+                                cases, resampled(prim, inputs.iloc[searched],
+                                                 cases[searched], final)))
             if final["density"] < MIN_DENSITY:
                 break  # the first box, reported though below the bar: no further one
     if not boxes:
@@ -145,6 +174,46 @@ def find_boxes(inputs: pd.DataFrame, cases: np.ndarray):
                             "not explain")
     return (pd.concat(boxes, ignore_index=True),
             pd.concat(peeling, ignore_index=True))
+
+
+def resampled(prim, inputs: pd.DataFrame, cases: np.ndarray, final) -> dict[str, float]:
+    """For each input, the share of ``RESAMPLES`` random halves of the runs searched on
+    which PRIM's first box, at the step closest in coverage and density to the box
+    reported, restricts it too. (EMA's ``PrimBox.resample`` matches coverage and
+    density each on its own, and in EMA 3.0 fails for any box but the first, indexing
+    the outcomes of the runs left by their labels.)"""
+    rng = np.random.default_rng(RESAMPLE_SEED)
+    coverage = final["k"] / max(int(cases.sum()), 1)  # of the cases searched
+    density = final["density"]
+    counts = dict.fromkeys(inputs.columns, 0)
+    for _ in range(RESAMPLES):
+        half = rng.choice(len(inputs), size=len(inputs) // 2, replace=False)
+        box = prim.Prim(inputs.iloc[half].reset_index(drop=True),
+                        cases[half].astype(int)).find_box()
+        if box is None:
+            continue
+        steps = box.peeling_trajectory
+        step = ((steps["coverage"] - coverage) ** 2
+                + (steps["density"] - density) ** 2).idxmin()
+        for name in box.p_values[step]:
+            counts[name] += 1
+    return {name: count / RESAMPLES for name, count in counts.items()}
+
+
+def drop_weak_limits(box, step: int) -> int:
+    """Drop, one at a time, the limit of ``box`` (at ``step``) that chance could best
+    explain (quasi-p above ``SIGNIFICANCE`` on every side it restricts; -1 marks an open
+    side), EMA recomputing the quasi-p values of each wider box it adds: the step of
+    the box left."""
+    current = step
+    while True:
+        weak = {name: min(p for p in sides if p >= 0)
+                for name, sides in box.p_values[current].items()
+                if all(p > SIGNIFICANCE for p in sides if p >= 0)}
+        if not weak:
+            return current
+        box.drop_restriction(max(weak, key=weak.get))  # adds the wider box, selects it
+        current = len(box.peeling_trajectory) - 1
 
 
 def pick(steps: pd.DataFrame) -> int | None:
@@ -159,19 +228,24 @@ def pick(steps: pd.DataFrame) -> int | None:
     return int((dense["coverage"] * dense["density"]).idxmax())
 
 
-def limits(box: pd.DataFrame, whole: pd.DataFrame, number: int, stats) -> pd.DataFrame:
-    """One row per input the box restricts: its limits (NaN on an open side)."""
-    rows = []
+def limits(box: pd.DataFrame, whole: pd.DataFrame, number: int, inputs: pd.DataFrame,
+           cases: np.ndarray, stability: dict[str, float]) -> pd.DataFrame:
+    """One row per input the box restricts: its limits (NaN on an open side) and the
+    share of resamples that restrict it too; the box's runs, cases, coverage and
+    density counted over every run inside its limits."""
+    rows, inside = [], np.ones(len(inputs), dtype=bool)
     for name in box.columns:
         low, high = box[name].iloc[0], box[name].iloc[1]
+        inside &= ((inputs[name] >= low) & (inputs[name] <= high)).to_numpy()
         lowered, raised = low > whole[name].iloc[0], high < whole[name].iloc[1]
         if lowered or raised:
             rows.append({"box": number, "input": name,
                          "low": float(low) if lowered else math.nan,
-                         "high": float(high) if raised else math.nan})
-    return pd.DataFrame(rows, columns=["box", "input", "low", "high"]).assign(
-        coverage=float(stats["coverage"]), density=float(stats["density"]),
-        runs=int(stats["n"]), cases=int(stats["k"]))
+                         "high": float(high) if raised else math.nan,
+                         "resampled": float(stability.get(name, 0.0))})
+    runs, hits = int(inside.sum()), int((cases & inside).sum())
+    return pd.DataFrame(rows, columns=["box", "input", "low", "high", "resampled"]).assign(
+        coverage=hits / int(cases.sum()), density=hits / runs, runs=runs, cases=hits)
 
 
 def sentences(boxes: pd.DataFrame, q: Question) -> list[str]:
@@ -190,10 +264,33 @@ def sentences(boxes: pd.DataFrame, q: Question) -> list[str]:
     return lines
 
 
+def stability(boxes: pd.DataFrame) -> list[str]:
+    """How often each box's limits come back when PRIM is run again on random halves
+    of the runs it searched, e.g. "quota hike 100%, days lost to weather 70%"."""
+    return [", ".join(f"{_lower(_name(r['input']))} {r['resampled']:.0%}"
+                      for _, r in rows.iterrows())
+            for _, rows in boxes.groupby("box", sort=True)]
+
+
+CAVEAT = (f"Each box is the step of PRIM's peeling with the largest coverage x density "
+          f"among those at least {MIN_DENSITY:.0%} dense, less the limits with a quasi-p "
+          f"value above {SIGNIFICANCE:g}; step and p values come from the same runs, so "
+          f"a box describes this sample. 'Found again': the share of {RESAMPLES} random "
+          f"halves of the runs searched on which PRIM restricts that input too.")
+
+
+def _name(name: str) -> str:
+    """A parameter's plain name; another input (a table of one's own) by its column."""
+    return plain_name(name) if name in SPECS else name
+
+
+def _lower(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
 def condition(name: str, low: float, high: float) -> str:
     """One input's limits in words: "quota hike above +35%"."""
-    label = plain_name(name)
-    label = label[:1].lower() + label[1:]
+    label = _lower(_name(name))
     if math.isnan(high):
         return f"{label} above {amount(name, low)}"
     if math.isnan(low):
@@ -201,18 +298,8 @@ def condition(name: str, low: float, high: float) -> str:
     return f"{label} between {amount(name, low)} and {amount(name, high)}"
 
 
-def amount(name: str, value: float) -> str:
-    """A parameter's value with its unit, as a reader would write it."""
-    unit = SPECS[name].unit
-    if name == "hike":
-        return f"{value:+.0%}"
-    if unit in ("share", "fraction"):
-        return f"{value:.0%}"
-    number = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2g}"
-    return f"{number} a {unit[2:]}" if unit.startswith("1/") else f"{number} {unit}"
-
-
-def _prim_module():
+def prim_module():
+    """EMA Workbench's PRIM, or a one-line error naming the extra that installs it."""
     try:
         with _quiet():
             from ema_workbench.analysis import prim
@@ -246,19 +333,21 @@ def figure(runs: pd.DataFrame, boxes: pd.DataFrame, peeling: pd.DataFrame, q: Qu
     from matplotlib.patches import Rectangle
 
     from sim import colors
+    from sim.plotting import WIDTH
 
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(3.4, 5.0),
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(WIDTH, 5.0),
                                       height_ratios=[1, 1.25])
     for (number, steps), color in zip(peeling.groupby("box", sort=True), colors.BOXES):
         path, reported = steps[~steps["reported"]], steps[steps["reported"]].iloc[0]
         top.plot(path["coverage"] * 100, path["density"] * 100, ".-", color=color,
-                 ms=3, lw=0.8, label=f"box {number}")
+                 ms=3, lw=0.8, label=f"box {number}" + (
+                     "" if number == 1 else ", among runs outside the boxes before"))
         top.plot(reported["coverage"] * 100, reported["density"] * 100, "o", mfc="none",
                  mec=color, ms=8, mew=1.3)
     top.axhline(MIN_DENSITY * 100, color=colors.REFERENCE, lw=0.7, ls=":")
     top.set_xlabel("Coverage: share of all such runs in the box (%)")
     top.set_ylabel("Density: share of its runs\nthat are such runs (%)")
-    top.set_title(f"Runs with {q.words()}", loc="left")
+    top.set_title(textwrap.fill(f"Such runs: those with {q.words()}", 48), loc="left")
     top.legend(loc="lower left", title="circled: the box reported", title_fontsize=6)
 
     first = boxes[boxes["box"] == boxes["box"].min()]
@@ -273,8 +362,8 @@ def figure(runs: pd.DataFrame, boxes: pd.DataFrame, peeling: pd.DataFrame, q: Qu
     others = [condition(r["input"], r["low"], r["high"]) for _, r in first.iterrows()
               if r["input"] not in names]
     if others:  # limits the panel cannot show, named so the box is read whole
-        bottom.set_title("Box 1, which also needs " + " and ".join(others), loc="left",
-                         fontsize=6.5, wrap=True)
+        bottom.set_title(textwrap.fill("Box 1, which also needs " + " and ".join(others),
+                                       56), loc="left", fontsize=6.5)
     corners = []
     for i, name in enumerate(names):
         row = first.set_index("input").loc[name]
@@ -289,7 +378,7 @@ def figure(runs: pd.DataFrame, boxes: pd.DataFrame, peeling: pd.DataFrame, q: Qu
                                ec=colors.OKABE_ITO["black"], label="box 1"))
     bottom.set_xlabel(axis_label(names[0]))
     bottom.set_ylabel(axis_label(names[1]) if len(names) > 1 else
-                      OUTCOMES[q.outcome.rpartition(".")[2]].split(",")[0].capitalize())
+                      outcome_axis(q.outcome.rpartition(".")[2]))
     bottom.legend(loc="upper left", bbox_to_anchor=(0, -0.22), ncol=3, borderaxespad=0)
     return fig
 
@@ -302,11 +391,5 @@ def _cut(row, bound: list) -> float:
 
 
 def _scale(name: str) -> float:
-    """Shares and fractions are drawn in percent."""
-    return 100 if SPECS[name].unit in ("share", "fraction") else 1
-
-
-def axis_label(name: str) -> str:
-    """A parameter's plain name and unit, for an axis."""
-    unit = "%" if _scale(name) == 100 else SPECS[name].unit
-    return f"{plain_name(name)} ({unit})"
+    """Shares, fractions and monthly chances are drawn in percent (``axis_label``)."""
+    return 100 if in_percent(name) else 1

@@ -192,6 +192,10 @@ def experiment_from_dict(doc: dict, *, name: str = "experiment", text: str = "",
                 params, posterior["rows"][drawn[r]], point)
             run_id = run_identity(fingerprint, versions, run_params, seed, months)
             runs.append(Run(run_id, i, r, seed, run_params, months))
+    if discover:  # the question's sector present in every run, checked before any runs
+        from sim.discovery import check_sector, question
+
+        check_sector(question(discover), [run.params for run in runs])
     return Experiment(
         name=name, description=description, text=text, months=months,
         replicates=replicates, root_seed=root_seed, varied=[*grid, *sampled], points=points,
@@ -209,11 +213,13 @@ def _discover(doc: dict, sample: dict | None) -> dict | None:
     """The ``[discover]`` question, checked: it needs a sampled design to answer it."""
     if "discover" not in doc:
         return None
-    from sim.discovery import question
+    from sim.discovery import prim_module, question
 
     if sample is None:
         raise ScenarioError("[discover] needs a sampled design ([sample]) to search")
-    return question(doc["discover"]).as_dict()
+    q = question(doc["discover"])
+    prim_module()  # EMA Workbench installed, or one line now rather than after the runs
+    return q.as_dict()
 
 
 def _posterior(doc: dict, folder: Path, explicit: list[str]) -> dict | None:

@@ -96,31 +96,40 @@ class QuotaScenario(Scenario):
     # --- the workforce --------------------------------------------------------------
     n_workers: Annotated[int, _p(
         "workers", "Workers dispatched together at month 0 (one cohort).",
-        "A (about 100,000 abroad in all: UN Panel of Experts 2024)", 1, 5_000_000)] = 1000
+        "A (about 100,000 abroad in all: UN Panel of Experts 2024)", 1, 5_000_000,
+        label="Workers in the cohort")] = 1000
     share_construction_rfe: Annotated[float, _p(
         "share", "Share of workers on construction sites in the Russian Far East.",
-        "A (sector mix not reported)", 0, 1)] = 0.7
+        "A (sector mix not reported)", 0, 1,
+        label="Share building in the Far East")] = 0.7
     share_construction_sakhalin: Annotated[float, _p(
         "share", "Share of workers on construction sites in Sakhalin.",
-        "A (sector mix not reported)", 0, 1)] = 0.0
+        "A (sector mix not reported)", 0, 1,
+        label="Share building in Sakhalin")] = 0.0
     share_logging_rfe: Annotated[float, _p(
         "share", "Share of workers in logging camps in the Russian Far East.",
-        "A (sector mix not reported)", 0, 1)] = 0.3
+        "A (sector mix not reported)", 0, 1,
+        label="Share logging in the Far East")] = 0.3
     share_seafood_dalian: Annotated[float, _p(
         "share", "Share of workers in seafood processing plants in Dalian.",
-        "A (sector mix not reported)", 0, 1)] = 0.0
+        "A (sector mix not reported)", 0, 1,
+        label="Share in Dalian's plants")] = 0.0
     start_year: Annotated[int, _p(
         "year", "Calendar year of the first month (a cohort's arrival).", "A",
-        1990, 2100)] = 2021
+        1990, 2100,
+        label="Start year")] = 2021
     start_month: Annotated[int, _p(
         "month 1-12", "Calendar month of the first month; sets where the seasons fall.",
-        "A", 1, 12)] = 1
+        "A", 1, 12,
+        label="Start month")] = 1
     end_year: Annotated[int, _p(
         "year", "Calendar year of the last month run (0 = run until the cohort's longest "
-        "contract ends).", "A", 0, 2100)] = 0
+        "contract ends).", "A", 0, 2100,
+        label="End year")] = 0
     end_month: Annotated[int, _p(
         "month 1-12", "Calendar month of the last month run (with end_year).",
-        "A", 1, 12)] = 12
+        "A", 1, 12,
+        label="End month")] = 12
     arrivals: Annotated[str, _p(
         "", "Who comes: one cohort of n_workers at the start (cohort), or the stock and "
         "arrivals of a dispatch schedule (schedule; n_workers and the share_* "
@@ -134,12 +143,14 @@ class QuotaScenario(Scenario):
         table=True)] = "russia"
     dispatch_scale: Annotated[float, _p(
         "workers per worker", "Workers a run holds per worker the schedule reports.",
-        "A (a run of 1 in 10 is ample for shares and rates)", 1e-4, 10)] = 0.1
+        "A (a run of 1 in 10 is ample for shares and rates)", 1e-4, 10,
+        label="Workers run per worker reported")] = 0.1
     replacement_supply: Annotated[float, _p(
         "share/month", "Replacements a site can receive a month for workers sent home or "
         "escaped, as a share of the workers it holds (0 = none: the cohort model).",
         "A: sending a worker home costs the firm the slot until a replacement arrives "
-        "(FACTS: firms)", 0, 1)] = 0.0
+        "(FACTS: firms)", 0, 1,
+        label="Replacements a month")] = 0.0
     events: Annotated[str, _p(
         "table", "Border closures and host-country withdrawals: none, russia or china "
         "(package data, sim/data/events-NAME.csv), or a CSV file with the same columns.",
@@ -147,27 +158,34 @@ class QuotaScenario(Scenario):
         "withdrawals 2022-24 (RFA, KBS)", table=True)] = "none"
     contract_months: Annotated[int, _p(
         "months", "Mean contract length.",
-        "S: about 3 years (Washington Post 2016; Daily NK)", 6, 120)] = 36
+        "S: about 3 years (Washington Post 2016; Daily NK)", 6, 120,
+        label="Contract length")] = 36
     contract_spread_months: Annotated[int, _p(
         "months", "Contracts are uniform in mean +- spread.",
-        "S: 24-60 months in practice (Guardian 2014; Daily NK)", 0, 36)] = 6
+        "S: 24-60 months in practice (Guardian 2014; Daily NK)", 0, 36,
+        label="Spread of contract lengths")] = 6
     skill_sigma: Annotated[float, _p(
         "log-sd", "Spread of personal skill, which scales the sector wage (mean 1).",
-        "A (wages vary by person and workplace: Daily NK 2021)", 0, 1.5)] = 0.2
+        "A (wages vary by person and workplace: Daily NK 2021)", 0, 1.5,
+        label="Spread of skill")] = 0.2
     savings_goal_median_usd: Annotated[float, _p(
         "USD", "Median savings goal a worker plans to bring home.",
         "S: 1,000-2,000 'transformational', wedding up to 3,000, house 8,000-10,000 "
-        "(Daily NK; Washington Post 2016)", 0, 50_000)] = 3000.0
+        "(Daily NK; Washington Post 2016)", 0, 50_000,
+        label="Median savings goal")] = 3000.0
     savings_goal_sigma: Annotated[float, _p(
         "log-sd", "Spread of savings goals across workers (lognormal).",
-        "A", 0, 2)] = 0.5
+        "A", 0, 2,
+        label="Spread of savings goals")] = 0.5
     entry_debt_min_usd: Annotated[float, _p(
         "USD", "Smallest entry bribe, owed at home and repaid from take-home pay.",
-        "S: 50-500 USD (NK Insider 2024)", 0, 10_000)] = 50.0
+        "S: 50-500 USD (NK Insider 2024)", 0, 10_000,
+        label="Smallest entry bribe")] = 50.0
     entry_debt_max_usd: Annotated[float, _p(
         "USD", "Largest entry bribe (uniform between min and max).",
         "S: 50-500 USD (NK Insider 2024); 1,300 for construction (Daily NK 2021)",
-        0, 10_000)] = 500.0
+        0, 10_000,
+        label="Largest entry bribe")] = 500.0
 
     # --- wages (monthly gross for a full month at normal hours, local currency) -----
     wage_construction_rfe: Annotated[float, _p(
@@ -176,7 +194,8 @@ class QuotaScenario(Scenario):
         0, 1e7, label="Builders' wage (Far East)")] = 66_000.0
     wage_construction_sakhalin: Annotated[float, _p(
         "RUB/month", "Construction wage, Sakhalin, 26 days at normal hours.",
-        "D: at least 1,000 USD (Daily NK/RFA) at 84.9 RUB/USD", 0, 1e7)] = 85_000.0
+        "D: at least 1,000 USD (Daily NK/RFA) at 84.9 RUB/USD", 0, 1e7,
+        label="Builders' wage (Sakhalin)")] = 85_000.0
     wage_logging_rfe: Annotated[float, _p(
         "RUB/month", "Logging wage, Russian Far East, 26 days at normal hours.",
         "A: about 750 USD; no recent figure (500 nominal, Yonhap 2012)", 0, 1e7,
@@ -190,16 +209,20 @@ class QuotaScenario(Scenario):
     # --- quotas, in the currency and period the reports give ------------------------
     quota_construction_rfe: Annotated[float, _p(
         "USD/year", "Base quota, construction, Russian Far East.",
-        "S: 7,200 before May 2021 (Daily NK 2021)", 0, 1e6)] = 7_200.0
+        "S: 7,200 before May 2021 (Daily NK 2021)", 0, 1e6,
+        label="Builders' quota (Far East)")] = 7_200.0
     quota_construction_sakhalin: Annotated[float, _p(
         "RUB/month", "Base quota, construction, Sakhalin.",
-        "S: 62,000 before March 2025 (HNGN/Daily NK 2025)", 0, 1e8)] = 62_000.0
+        "S: 62,000 before March 2025 (HNGN/Daily NK 2025)", 0, 1e8,
+        label="Builders' quota (Sakhalin)")] = 62_000.0
     quota_logging_rfe: Annotated[float, _p(
         "USD/year", "Base quota, logging, Russian Far East.",
-        "S: 4,500 before May 2021 (Daily NK 2021)", 0, 1e6)] = 4_500.0
+        "S: 4,500 before May 2021 (Daily NK 2021)", 0, 1e6,
+        label="Loggers' quota")] = 4_500.0
     quota_seafood_dalian: Annotated[float, _p(
         "CNY/month", "Base quota, seafood processing, Dalian.",
-        "S: 3,400 before March 2025 (HNGN/Daily NK 2025)", 0, 1e7)] = 3_400.0
+        "S: 3,400 before March 2025 (HNGN/Daily NK 2025)", 0, 1e7,
+        label="Plant quota in Dalian")] = 3_400.0
 
     # --- the state's policy ---------------------------------------------------------
     hike: Annotated[float, _p(
@@ -207,25 +230,33 @@ class QuotaScenario(Scenario):
         "S: +39% and +56% (Daily NK 2021); x2 (HNGN 2025)", 0, 10, label="Quota hike")] = 0.0
     hike_month: Annotated[int, _p(
         "month", "Month (counted from arrival, 0 = first) from which the hike applies.",
-        "A", 0, 200)] = 4
+        "A", 0, 200,
+        label="Month of the hike")] = 4
     hike_weight_construction_rfe: Annotated[float, _p(
-        "x hike", "This sector's hike is hike x weight (1 = uniform hike).", "A", 0, 10)] = 1.0
+        "x hike", "This sector's hike is hike x weight (1 = uniform hike).", "A", 0, 10,
+        label="Hike weight, builders (Far East)")] = 1.0
     hike_weight_construction_sakhalin: Annotated[float, _p(
-        "x hike", "This sector's hike is hike x weight (1 = uniform hike).", "A", 0, 10)] = 1.0
+        "x hike", "This sector's hike is hike x weight (1 = uniform hike).", "A", 0, 10,
+        label="Hike weight, builders (Sakhalin)")] = 1.0
     hike_weight_logging_rfe: Annotated[float, _p(
         "x hike", "This sector's hike is hike x weight (1 = uniform hike).",
-        "A; 1.43 = 55.6/38.9 reproduces the 2021 forestry rise (D)", 0, 10)] = 1.0
+        "A; 1.43 = 55.6/38.9 reproduces the 2021 forestry rise (D)", 0, 10,
+        label="Hike weight, loggers")] = 1.0
     hike_weight_seafood_dalian: Annotated[float, _p(
-        "x hike", "This sector's hike is hike x weight (1 = uniform hike).", "A", 0, 10)] = 1.0
+        "x hike", "This sector's hike is hike x weight (1 = uniform hike).", "A", 0, 10,
+        label="Hike weight, Dalian plants")] = 1.0
     ratchet_per_year: Annotated[float, _p(
         "fraction/year", "Further rise of every quota at each anniversary of arrival.",
-        "S: rose 'little by little every year' (Daily NK 2021); size A", 0, 1)] = 0.0
+        "S: rose 'little by little every year' (Daily NK 2021); size A", 0, 1,
+        label="Yearly quota rise")] = 0.0
     levy_usd: Annotated[float, _p(
         "USD/worker", "One-off levy per worker (0 = none), due like the quota.",
         "S: flood levy 70 USD, Russia 2024; 12,000 CNY, China 2020 (Daily NK; RFA)",
-        0, 20_000)] = 0.0
+        0, 20_000,
+        label="One-off levy")] = 0.0
     levy_month: Annotated[int, _p(
-        "month", "Month (from arrival) in which the levy falls due.", "A", 0, 200)] = 12
+        "month", "Month (from arrival) in which the levy falls due.", "A", 0, 200,
+        label="Month of the levy")] = 12
     quota_schedule: Annotated[str, _p(
         "", "The quotas over time: the quota_* parameters with one hike (hike), or the "
         "reported history of levels and levies (history; quota_* hold before a sector's "
@@ -242,9 +273,11 @@ class QuotaScenario(Scenario):
         choices=("schedule", "adaptive"))] = "schedule"
     adaptive_step: Annotated[float, _p(
         "fraction", "The adaptive state's first yearly step of a sector's hike (halved "
-        "each time revenue falls).", "A", 0.01, 2)] = 0.2
+        "each time revenue falls).", "A", 0.01, 2,
+        label="Adaptive state's first step")] = 0.2
     adaptive_max_hike: Annotated[float, _p(
-        "fraction", "The highest hike the adaptive state tries.", "A", 0, 10)] = 3.0
+        "fraction", "The highest hike the adaptive state tries.", "A", 0, 10,
+        label="Adaptive state's highest hike")] = 3.0
     enforcement_months: Annotated[float, _p(
         "months of quota", "Arrears that get a worker sent home.",
         "S: 4+ months in arrears -> sent home (Daily NK, c. 2022)", 0.25, 60,
@@ -252,10 +285,12 @@ class QuotaScenario(Scenario):
 
     # --- exchange rates -------------------------------------------------------------
     rub_per_usd: Annotated[float, _p(
-        "RUB/USD", "Rouble rate at arrival.", "S: 73.65, 2021 average (CBR)", 1, 1000)] = 73.65
+        "RUB/USD", "Rouble rate at arrival.", "S: 73.65, 2021 average (CBR)", 1, 1000,
+        label="Rouble rate")] = 73.65
     cny_per_usd: Annotated[float, _p(
         "CNY/USD", "Yuan rate (held constant).", "S: 7.17-7.20, Feb-Apr 2025 (CFETS)",
-        1, 100)] = 7.2
+        1, 100,
+        label="Yuan rate")] = 7.2
     fx_path: Annotated[str, _p(
         "", "Path of the rouble: constant, a one-off shock that decays, or a random walk.",
         "S: 84 -> 106 RUB/USD, Feb-Mar 2022 (VOA 2022; CBR)",
@@ -267,27 +302,34 @@ class QuotaScenario(Scenario):
         "S: CBR annual averages 2019-2023 and spot rates 2022-2025", table=True)] = "builtin"
     fx_shock_month: Annotated[int, _p(
         "month", "Month (from arrival) of the rouble shock.",
-        "A: month 14 = March 2022 for a January 2021 arrival", 0, 200)] = 14
+        "A: month 14 = March 2022 for a January 2021 arrival", 0, 200,
+        label="Month of the rouble shock")] = 14
     fx_shock_size: Annotated[float, _p(
         "fraction", "Rise of RUB/USD at the shock (the rouble falls).",
-        "D: 73.65 -> 106.47 = +44.5% (CBR; VOA 2022)", 0, 5)] = 0.445
+        "D: 73.65 -> 106.47 = +44.5% (CBR; VOA 2022)", 0, 5,
+        label="Size of the rouble shock")] = 0.445
     fx_shock_halflife_months: Annotated[float, _p(
         "months", "Half-life of the shock's decay back to the base rate.",
-        "A: the 2022 average, 68.55, was back below 2021's (CBR)", 0.1, 1000)] = 3.0
+        "A: the 2022 average, 68.55, was back below 2021's (CBR)", 0.1, 1000,
+        label="Half-life of the rouble shock")] = 3.0
     fx_volatility: Annotated[float, _p(
         "log-sd/month", "Monthly volatility of the random rouble path.",
-        "A", 0, 0.5)] = 0.04
+        "A", 0, 0.5,
+        label="Rouble volatility")] = 0.04
 
     # --- work time and seasons ------------------------------------------------------
     days_off_per_month: Annotated[float, _p(
         "days", "Mean days off a month (each worker takes the floor or ceiling).",
-        "S: 1-2 a month (US State Dept 2017; BBC 2025)", 0, 8)] = 1.5
+        "S: 1-2 a month (US State Dept 2017; BBC 2025)", 0, 8,
+        label="Days off a month")] = 1.5
     normal_hours: Annotated[float, _p(
         "hours/day", "A normal working day.",
-        "S: 12-16 typical (US State Dept 2017; UN rapporteur 2015)", 4, 20)] = 12.0
+        "S: 12-16 typical (US State Dept 2017; UN rapporteur 2015)", 4, 20,
+        label="Normal working day")] = 12.0
     max_hours: Annotated[float, _p(
         "hours/day", "The longest day a rested worker works of its own accord.",
-        "S: 12-16 h/day typical (Russian developer's official, WSJ 2025)", 4, 20)] = 16.0
+        "S: 12-16 h/day typical (Russian developer's official, WSJ 2025)", 4, 20,
+        label="Longest day by choice")] = 16.0
     winter_days_lost: Annotated[float, _p(
         "share", "Share of construction days lost in December-February.",
         "A: no count; sweep 10-40% (FACTS)", 0, 1, label="Winter days lost")] = 0.3
@@ -298,7 +340,8 @@ class QuotaScenario(Scenario):
         label="Days lost to weather")] = 0.1
     seafood_lowseason_days: Annotated[float, _p(
         "share", "Share of days a Dalian plant works in May-August (fishing moratorium).",
-        "A", 0, 1)] = 0.7
+        "A", 0, 1,
+        label="Plant days in the low season")] = 0.7
     living_cost_usd: Annotated[float, _p(
         "USD/month", "Food and lodging deducted each month (fixed in local currency "
         "at the arrival rate).",
@@ -308,19 +351,25 @@ class QuotaScenario(Scenario):
     # --- fatigue and injury ---------------------------------------------------------
     fatigue_recovery: Annotated[float, _p(
         "1/month", "Weight of this month's overtime in fatigue (moving average).",
-        "A", 0.01, 1)] = 0.3
+        "A", 0.01, 1,
+        label="Weight of overtime in fatigue")] = 0.3
     fatigue_hours_cut: Annotated[float, _p(
         "hours/day", "How much full fatigue lowers the longest day a worker can work.",
-        "A", 0, 12)] = 2.0
+        "A", 0, 12,
+        label="Hours fatigue takes off")] = 2.0
     injury_rate_base: Annotated[float, _p(
-        "1/month", "Monthly chance of an injury for a rested worker.", "A", 0, 1)] = 0.005
+        "1/month", "Monthly chance of an injury for a rested worker.", "A", 0, 1,
+        label="Injury chance")] = 0.005
     injury_rate_fatigue: Annotated[float, _p(
-        "1/month", "Extra monthly chance of an injury at full fatigue.", "A", 0, 1)] = 0.03
+        "1/month", "Extra monthly chance of an injury at full fatigue.", "A", 0, 1,
+        label="Extra injury chance when tired")] = 0.03
     serious_injury_share: Annotated[float, _p(
         "share", "Share of injuries that send a worker home, at its own cost.",
-        "S: repatriation at the worker's cost (Mirror/BBC 2025); share A", 0, 1)] = 0.1
+        "S: repatriation at the worker's cost (Mirror/BBC 2025); share A", 0, 1,
+        label="Injuries that end a contract")] = 0.1
     injury_days_lost: Annotated[float, _p(
-        "days", "Workdays lost to a minor injury.", "A", 0, 31)] = 10.0
+        "days", "Workdays lost to a minor injury.", "A", 0, 31,
+        label="Days lost to an injury")] = 10.0
 
     # --- side work ------------------------------------------------------------------
     side_work: Annotated[bool, _p(
@@ -328,7 +377,8 @@ class QuotaScenario(Scenario):
         "S: loggers pick berries (Daily NK 2021); side jobs (Daily NK 2015)")] = True
     berry_kg_per_day: Annotated[float, _p(
         "kg/day", "Bog bilberry a logger picks in a day.",
-        "S: 15-20 kg/day (Daily NK 2020)", 0, 100)] = 17.5
+        "S: 15-20 kg/day (Daily NK 2020)", 0, 100,
+        label="Berries picked a day")] = 17.5
     berry_price_rub: Annotated[float, _p(
         "RUB/kg", "Price a picker gets for a kilogram of berries.",
         "S: cranberry 110-160 RUB/kg to pickers, Russia 2025 (ura.news); bilberry "
@@ -336,15 +386,19 @@ class QuotaScenario(Scenario):
         label="Berry price")] = 135.0
     berry_season_start: Annotated[int, _p(
         "month 1-12", "First calendar month of the berry season.",
-        "A (bog bilberry ripens in late summer)", 1, 12)] = 8
+        "A (bog bilberry ripens in late summer)", 1, 12,
+        label="Start of the berry season")] = 8
     berry_season_months: Annotated[int, _p(
-        "months", "Length of the berry season.", "S: about 2 months (Daily NK)", 0, 12)] = 2
+        "months", "Length of the berry season.", "S: about 2 months (Daily NK)", 0, 12,
+        label="Length of the berry season")] = 2
     odd_job_share: Annotated[float, _p(
         "share", "Share of days without main work on which an odd job is found.",
-        "A", 0, 1)] = 0.3
+        "A", 0, 1,
+        label="Chance of an odd job")] = 0.3
     odd_job_pay: Annotated[float, _p(
         "x day wage", "An odd job's pay for a day, relative to the main day wage.",
-        "A", 0, 3)] = 0.5
+        "A", 0, 3,
+        label="Odd job's pay")] = 0.5
 
     # --- the structure: who owes the quota, who sends workers home -----------------
     quota_payer: Annotated[str, _p(
@@ -363,12 +417,14 @@ class QuotaScenario(Scenario):
         "workers", "Workers a dispatching firm holds at one site (a site's workers are "
         "split among firms of this size).",
         "S: whole factories of 100-120 workers deported (Daily NK, Sep 2024)",
-        1, 100_000)] = 110
+        1, 100_000,
+        label="Workers per firm")] = 110
     team_size: Annotated[int, _p(
         "workers", "Workers in a work team, who cover each other's shortfalls by loans "
         "repaid from later credit (1 = no teams).",
         "S: workers organised in teams; they 'have to borrow from others' (RFA 2020; "
-        "Daily NK 2019); size A", 1, 1000)] = 10
+        "Daily NK 2019); size A", 1, 1000,
+        label="Workers per team")] = 10
     firm_cut_share: Annotated[float, _p(
         "share", "Share of a worker's surplus (pay less quota and food) the firm keeps; "
         "the rest is credited to the worker's ledger.",
@@ -376,36 +432,43 @@ class QuotaScenario(Scenario):
         "2024); share of the surplus A", 0, 1, label="Firm's cut of savings")] = 0.3
     firm_reserve_months: Annotated[float, _p(
         "months of quota", "The firm's reserve at arrival, in months of its quota bill.",
-        "A", 0, 60)] = 1.0
+        "A", 0, 60,
+        label="Firm's starting reserve")] = 1.0
     firm_credit_months: Annotated[float, _p(
         "months of quota", "How far below zero the firm's reserve may go (its credit); "
         "beyond it the state is paid short.",
-        "S: the company pays if the worker cannot (RFA 2020); size A", 0, 60)] = 3.0
+        "S: the company pays if the worker cannot (RFA 2020); size A", 0, 60,
+        label="Firm's credit")] = 3.0
     full_pressure_shortfall: Annotated[float, _p(
         "share", "Share of its quota bill a firm covers for workers short of it at which "
         "it presses hardest (longest days, least food, least credit).",
-        "A", 0.01, 1)] = 0.2
+        "A", 0.01, 1,
+        label="Shortfall for full pressure")] = 0.2
     coerced_max_hours: Annotated[float, _p(
         "hours/day", "The longest day a firm under full pressure imposes.",
         "S: 18+ h/day (escapees, BBC 2025); up to 18-20 (UN rapporteur 2015)",
-        4, 20)] = 18.0
+        4, 20,
+        label="Longest imposed day")] = 18.0
     food_cut_share: Annotated[float, _p(
         "share", "How much a firm under full pressure cuts food and lodging.",
         "S: managers cut food to keep a USD quota (RFA 2022); size A", 0, 1,
         label="Food cut under pressure")] = 0.3
     replacement_delay_months: Annotated[int, _p(
         "months", "Months a slot stays empty before a replacement arrives (what sending "
-        "a worker home costs the firm).", "A", 0, 60)] = 6
+        "a worker home costs the firm).", "A", 0, 60,
+        label="Wait for a replacement")] = 6
     firm_review_months: Annotated[int, _p(
         "months", "Months of record on which a firm judges a worker before it may send "
         "it home for arrears.",
         "S: an order to return builders short of the quota for 6 months (Chosun Ilbo, "
         "2023-24); a full year (A), as a logger's year has six months without logging",
-        1, 60)] = 12
+        1, 60,
+        label="Record before a firm's review")] = 12
     ledger_forfeit_share: Annotated[float, _p(
         "share", "Share of its ledger a worker sent home for arrears loses.",
         "S: officials would not release ledger savings (Daily NK, Mar 2025); share A",
-        0, 1)] = 0.5
+        0, 1,
+        label="Ledger lost when sent home")] = 0.5
     escape_rate: Annotated[float, _p(
         "1/month", "Monthly chance that a rested worker in good standing escapes "
         "(0 = none).",
@@ -414,20 +477,25 @@ class QuotaScenario(Scenario):
         label="Escape chance")] = 1e-4
     escape_arrears_weight: Annotated[float, _p(
         "1/month of arrears", "Rise of the escape hazard (log) per month of quota in "
-        "arrears (up to 6).", "A", 0, 5)] = 0.3
+        "arrears (up to 6).", "A", 0, 5,
+        label="Escape risk from arrears")] = 0.3
     escape_hours_weight: Annotated[float, _p(
-        "", "Rise of the escape hazard (log) at the longest coerced day.", "A", 0, 10)] = 1.0
+        "", "Rise of the escape hazard (log) at the longest coerced day.", "A", 0, 10,
+        label="Escape risk from long days")] = 1.0
     escape_goal_weight: Annotated[float, _p(
         "", "Rise of the escape hazard (log) once the savings goal is out of reach.",
-        "A", 0, 10)] = 1.0
+        "A", 0, 10,
+        label="Escape risk from a lost goal")] = 1.0
     punishment_usd: Annotated[float, _p(
         "USD/worker", "Docked from the ledger of each team member after an escape.",
         "S: collective punishment, supervisors recalled (Daily NK 2025); size A",
-        0, 10_000)] = 300.0
+        0, 10_000,
+        label="Team's fine for an escape")] = 300.0
     site_deportation_prob: Annotated[float, _p(
         "probability", "Chance that an escape gets the whole firm's site sent home.",
         "S: whole factories deported after one worker wandered off (China 2024, Daily "
-        "NK); chance A", 0, 1)] = 0.02
+        "NK); chance A", 0, 1,
+        label="Chance an escape sends a site home")] = 0.02
 
     # --- settlement at return -------------------------------------------------------
     settlement_deduction_share: Annotated[float, _p(
@@ -435,7 +503,8 @@ class QuotaScenario(Scenario):
         "S: one worker owed 5,000+ USD received 2,000 (Daily NK 2024); share A",
         0, 0.95, label="Withheld at payout")] = 0.3
     airfare_usd: Annotated[float, _p(
-        "USD", "Fare home, deducted from the payout.", "A", 0, 5000)] = 300.0
+        "USD", "Fare home, deducted from the payout.", "A", 0, 5000,
+        label="Fare home")] = 300.0
 
 
 SPECS: dict[str, Param] = {
