@@ -8,9 +8,11 @@ escaped, who misses the savings goal, what the workers take home and what the st
 collects: the numbers ``quotasim run --json`` gives for the same scenario, seed and months.
 
 Every control applies at once: both models are built afresh from the preset's
-parameters and the controls, and run again from arrival to the month shown (a few
-hundred workers live their 42 months in milliseconds). Reset goes back to arrival with
-the controls as they are; with untouched controls it rebuilds the preset exactly.
+parameters and the controls, and run again from arrival to the month shown, which
+takes a fraction of a second (the page says "computing" meanwhile); changes made while
+a rebuild runs are gathered and applied together when it ends. Reset goes back to
+arrival with the controls as they are; with untouched controls it rebuilds the preset
+exactly.
 
 This is a page of its own rather than Mesa's SolaraViz, which runs one model, rebuilds
 it on Reset from the controls alone (losing the preset's other parameters), and draws
@@ -18,12 +20,19 @@ the live model while its Play thread steps it. Here everything that touches a mo
 (building, stepping, drawing) happens in ``Explorer`` under one lock and produces an
 immutable ``Frame``; the page renders frames only, so a render never reads a model that
 another thread is changing.
+
+The page reports its state on its button bar for the tests (``sim/browser.py``):
+``data-seq``, the frame shown (set once every part of that frame has been sent to the
+browser), ``data-playing``, whether the Play loop runs, and ``data-computing``, whether
+a change is being applied.
 """
 
 import calendar
 import dataclasses
 import html
 import io
+import itertools
+import logging
 import threading
 import time
 from collections.abc import Mapping
@@ -53,6 +62,7 @@ from sim.scenario import (
 from sim.sectors import SECTORS
 
 TITLE = "quotasim: what a quota hike does to workers abroad"
+log = logging.getLogger(__name__)
 # the server reads these for every page it serves: the tab's title before the page has
 # loaded, and no "runs on Solara" badge over the plots
 settings.theme.title = TITLE
@@ -158,22 +168,30 @@ def quotas_usd(model: QuotaModel, month: int) -> dict[str, float]:
     return {s.label: float(q) for s, q, n in zip(SECTORS, quota, model.counts) if n}
 
 
+def has_hike(model: QuotaModel) -> bool:
+    """Whether the model's policy raises the quota within its run."""
+    return model.p["hike"] > 0 and model.p["hike_month"] < model.months
+
+
 def policy_text(model: QuotaModel) -> str:
     """'hike +38.9% from May 2021' or 'no hike'."""
-    p = model.p
-    if p["hike"] <= 0 or p["hike_month"] >= model.months:
+    if not has_hike(model):
         return "no hike"
-    return f"hike +{p['hike']:.1%} from {date_label(model.p, p['hike_month'])}"
+    p = model.p
+    return f"hike +{p['hike']:.1%} from {date_label(p, p['hike_month'])}"
 
 
 def quota_text(model: QuotaModel) -> str:
-    """The monthly quota of each sector, and what the hike makes of it."""
-    before = quotas_usd(model, 0)
-    after = quotas_usd(model, model.p["hike_month"]) if policy_text(model) != "no hike" \
-        else before
-    return "; ".join(f"{label} {before[label]:,.0f}"
-                     + (f" &rarr; {after[label]:,.0f}" if after[label] != before[label] else "")
-                     for label in before)
+    """The monthly quota of each sector in the hike's month (the first month without a
+    hike), without the hike and, where it changes it, with it."""
+    p = model.p
+    month = p["hike_month"] if has_hike(model) else 0
+    after = quotas_usd(model, month)
+    factor = {s.label: 1 + p["hike"] * p[f"hike_weight_{s.key}"] if has_hike(model) else 1.0
+              for s in SECTORS}
+    return "; ".join(f"{label} {q / factor[label]:,.0f}"
+                     + (f" &rarr; {q:,.0f}" if factor[label] != 1 else "")
+                     for label, q in after.items())
 
 
 # --- the answer ------------------------------------------------------------------------
@@ -188,9 +206,9 @@ OUTCOME_ROWS = {
     "share_still_abroad": ("Still abroad", "share"),
 }
 MONEY_ROWS = {
-    "median_take_home_usd": ("Median take-home so far, USD", "usd"),
+    "median_take_home_usd": ("Median take-home&dagger;, USD", "usd"),
     "revenue_per_worker_year_usd": ("State's revenue, USD per worker-year", "usd"),
-    "share_quota_covered_by_firm": ("Quota the firms covered", "share"),
+    "share_quota_covered_by_firm": ("Share of the quota due that firms paid&Dagger;", "share"),
 }
 MISSED = "missed_goal"  # home and short of the goal, or abroad and behind pace
 PROJECTED = "missed_goal_projected"  # of those, the ones still abroad
@@ -227,30 +245,60 @@ def fmt(kind: str, x: float, diff: bool = False) -> str:
     return f"{sign}{x:,.0f}"
 
 
-def answer_html(frame: "Frame") -> str:
-    """The answer panel: A, B and B - A for every row; cells carry ``data-row`` and
+MISSED_LABEL = "Missing their savings goal*"
+PROJECTED_LABEL = "&ensp;of whom still abroad, behind pace*"
+# the rows of the short answer a phone keeps in view, with their short labels
+HEADLINE_ROWS = {
+    "share_sent_home": ("Sent home early", "share"),
+    MISSED: ("Missing their goal*", "share"),
+    "median_take_home_usd": ("Median take-home&dagger;", "usd"),
+    "revenue_per_worker_year_usd": ("State's revenue/worker-yr", "usd"),
+}
+FOOTNOTE = (
+    "* Projected for those still abroad: behind pace means their savings so far are "
+    "below the part of the goal that the share of the contract served calls for, or "
+    "they owe quota. &dagger; What a worker is paid at return; for those still abroad, "
+    "what they would be paid if paid out today (nothing while their ledger is below "
+    "zero). &Dagger; Paid from the firms' reserve or credit for workers short of their "
+    "quota.")
+
+
+def answer_rows(frame: "Frame", rows: Mapping[str, tuple[str, str]]) -> str:
+    """Table rows: each row's label, then A, B and B - A; cells carry ``data-row`` and
     ``data-policy`` for the tests."""
     a, b = frame.answers
 
-    def row(name: str, label: str, kind: str, note: str = "") -> str:
+    def row(name: str, label: str, kind: str) -> str:
         cells = [(p, fmt(kind, x[name])) for p, x in zip(NAMES, frame.answers)]
         cells.append(("B-A", fmt(kind, b[name] - a[name], diff=True)))
         tds = "".join(f'<td data-row="{name}" data-policy="{p}">{text}</td>'
                       for p, text in cells)
-        return f"<tr><th>{label}{note}</th>{tds}</tr>"
+        return f"<tr><th>{label}</th>{tds}</tr>"
 
-    rows = [row(name, label, kind) for name, (label, kind) in OUTCOME_ROWS.items()]
-    rows.append(row(MISSED, "Missing their goal", "share", "*"))
-    rows.append(row(PROJECTED, "&ensp;*of whom abroad, behind pace (projected)", "share"))
-    rows += [row(name, label, kind) for name, (label, kind) in MONEY_ROWS.items()]
+    return "".join(row(name, label, kind) for name, (label, kind) in rows.items())
+
+
+def answer_html(frame: "Frame") -> str:
+    """The answer panel: A, B and B - A for every row, a footnote on the words, and the
+    quotas of both policies."""
+    rows = {**OUTCOME_ROWS, MISSED: (MISSED_LABEL, "share"),
+            PROJECTED: (PROJECTED_LABEL, "share"), **MONEY_ROWS}
     heads = "".join(
         f'<th class="qs-policy" style="color:{POLICY_COLOURS[p]}">{p}<br>'
         f'<span>{html.escape(text)}</span></th>' for p, text in zip(NAMES, frame.policies))
     return (f'<table class="qs-answer"><thead><tr><th></th>{heads}<th>B &minus; A</th></tr>'
-            f'</thead><tbody>{"".join(rows)}</tbody></table>'
+            f'</thead><tbody>{answer_rows(frame, rows)}</tbody></table>'
+            f'<p class="qs-note qs-footnote">{FOOTNOTE}</p>'
             f'<p class="qs-quotas"><b>Quotas</b>, USD a month: '
             + "".join(f'<br><span style="color:{POLICY_COLOURS[p]}">{p}</span>: {text}'
                       for p, text in zip(NAMES, frame.quotas)) + "</p>")
+
+
+def headline_html(frame: "Frame") -> str:
+    """The short answer (``HEADLINE_ROWS``) that stays in view on a phone."""
+    heads = "".join(f'<th style="color:{POLICY_COLOURS[p]}">{p}</th>' for p in NAMES)
+    return (f'<table class="qs-answer"><thead><tr><th></th>{heads}<th>B &minus; A</th></tr>'
+            f'</thead><tbody>{answer_rows(frame, HEADLINE_ROWS)}</tbody></table>')
 
 
 # --- the plots -----------------------------------------------------------------------
@@ -345,7 +393,12 @@ def grid_positions(w: economy.Workers, columns: int) -> tuple:
 
 
 def money_k(x: float) -> str:
-    return f"{'-' if x < 0 else ''}${abs(x) / 1000:,.0f}k"
+    """'$164k', '-$3k'; under $1,000 either way in dollars ('$312'), so that a small
+    amount reads as one, not as '$0k'."""
+    sign = "-" if round(x) < 0 else ""
+    if round(abs(x)) < 1000:
+        return f"{sign}${abs(x):,.0f}"
+    return f"{sign}${abs(x) / 1000:,.0f}k"
 
 
 class GridPlot(Plot):
@@ -392,7 +445,7 @@ class GridPlot(Plot):
         f = model.firms
         for firm, text in self.firm_labels:
             cash = f.reserve[firm]
-            text.set_text(f"{'cash' if cash >= 0 else 'credit'} {money_k(cash)}\n"
+            text.set_text(f"{'cash' if cash >= 0 else 'credit'} {money_k(abs(cash))}\n"
                           f"covered {money_k(f.covered[firm])}")
             text.set_color("black" if cash >= 0 else colors.OKABE_ITO["vermillion"])
 
@@ -448,7 +501,7 @@ class SeriesPlot(Plot):
                 p: ax.plot([], [], color=POLICY_COLOURS[p], label=p,
                            linestyle="-" if p == "A" else "--")[0] for p in NAMES}
             for p, model in models.items():
-                if policy_text(model) != "no hike":
+                if has_hike(model):
                     ax.axvline(model.p["hike_month"], color=POLICY_COLOURS[p],
                                linestyle=":", linewidth=0.8)
             ax.set_title(title, fontsize=8.5)
@@ -547,16 +600,42 @@ class Frame(NamedTuple):
     answers: tuple[dict, dict]
     images: tuple[bytes, ...]  # one for each of PLOT_NAMES
 
+    @property
+    def everyone_home(self) -> bool:
+        return all(answer["share_still_abroad"] == 0 for answer in self.answers)
+
 
 class Explorer:
-    """One session's two models and their plots. Every method holds the lock: a click,
-    the Play loop and a control's change may come from different threads."""
+    """One session's two models and their plots, and the changes asked of them.
+
+    A click, the Play loop and a control's change come from different threads. The
+    models, their plots and ``latest`` change only under ``lock`` (``step``, ``apply``).
+    The changes asked for gather under ``asked``, held only for a moment, so that asking
+    returns at once while a rebuild runs: ``ask`` edits the newest setup asked for, and
+    whoever is told to applies them (``next_asked``) until none is left, so that a burst
+    of changes costs one or two rebuilds rather than one each."""
 
     def __init__(self, setup: Setup):
         self.lock = threading.Lock()
+        self.asked = threading.Lock()
         self.seq = 0
+        self.wanted, self.wanted_month = setup, None  # the newest setup asked for
+        self.pending = False  # a change asked for and not yet taken up
+        self.applying = False  # someone is applying the changes asked for
+        self.resets = 0  # new starts asked for: a Play loop started before one steps no more
+        self.loads = 0  # whole setups loaded (a preset): the sliders show theirs
+        self.loops = 0  # Play loops running
+        self.problem: str | None = None  # the error that stopped Play or a change, if any
+        self._changes = itertools.count(1)
+        self.changes = 0  # anything the page shows changed: frames, asks, applies, loops
+        self.shown = threading.Condition()  # notified as the page shows a change
+        self.shown_changes = 0
         with self.lock:
             self._build(setup, 0)
+
+    def changed(self) -> int:
+        self.changes = next(self._changes)
+        return self.changes
 
     def _build(self, setup: Setup, month: int) -> None:
         self.setup = setup
@@ -590,11 +669,14 @@ class Explorer:
             tuple(quota_text(m) for m in self.models.values()),
             tuple(answer(m) for m in self.models.values()),
             tuple(plot.png() for plot in self.plots))
+        self.changed()
 
-    def step(self) -> Frame:
-        """Both models live a month (if either still runs)."""
+    def step(self, resets: int | None = None) -> Frame:
+        """Both models live a month (if either still runs), unless a change is being
+        applied or, given ``resets`` (as it was when the caller started), a new start
+        has been asked for since."""
         with self.lock:
-            if self.running:
+            if self.running and not self.applying and resets in (None, self.resets):
                 self._step()
                 self._frame()
             return self.latest
@@ -606,16 +688,90 @@ class Explorer:
             self._build(setup, self.month if month is None else month)
             return self.latest
 
+    def ask(self, edit, month: int | None = None, load: bool = False) -> bool:
+        """Ask for the setup ``edit(setup)`` of the newest setup asked for, at ``month``
+        (None: the month shown when it is applied; 0: a new start); ``load``: a whole
+        setup (a preset), whose values every control takes. True when the caller is to
+        apply it (``next_asked``), as nobody else is."""
+        with self.asked:
+            self.wanted = edit(self.wanted)
+            self.problem = None
+            if month is not None:
+                self.wanted_month = month
+            self.resets += month == 0
+            self.loads += load
+            self.pending = True
+            start, self.applying = not self.applying, True
+        self.changed()
+        return start
+
+    def next_asked(self) -> tuple[Setup, int | None] | None:
+        """The setup and month to apply next, or None when nothing more is asked (and
+        the caller stops applying)."""
+        with self.asked:
+            if not self.pending:
+                self.applying = False
+                job = None
+            else:
+                job, self.wanted_month = (self.wanted, self.wanted_month), None
+                self.pending = False
+        self.changed()
+        return job
+
+    def give_up(self, problem: str) -> None:
+        """After an error in applying: nothing is being applied, the controls show the
+        setup in force, and the page the error."""
+        with self.asked:
+            self.pending = self.applying = False
+            self.wanted, self.wanted_month = self.setup, None
+            self.loads += 1
+            self.problem = problem
+        self.changed()
+
+    def loop(self, delta: int) -> None:
+        with self.asked:
+            self.loops += delta
+        self.changed()
+
+    def showing(self, changes: int) -> None:
+        """The page shows every change up to ``changes``: for whoever waits on it."""
+        with self.shown:
+            self.shown_changes = max(self.shown_changes, changes)
+            self.shown.notify_all()
+
+    def wait(self, predicate, timeout: float = 60.0) -> None:
+        """Wait until ``predicate()`` holds once the page has shown a change (for
+        tests and benchmarks driving the page in-process); ``timeout`` only bounds a
+        wait that would otherwise never end."""
+        with self.shown:
+            if not self.shown.wait_for(predicate, timeout):
+                raise TimeoutError("the page never reached the state waited for")
+
+    def idle(self) -> bool:
+        """Nothing is asked, applied or played, and the page shows it all."""
+        return not (self.applying or self.loops) and self.shown_changes >= self.changes
+
 
 # --- the page ------------------------------------------------------------------------------
 
 NARROW_PX = 960  # narrower, the page is one column: the answer first, controls closed
+HEADER_PX = 48
 CSS = """
+html { overflow-y: auto; }
+.qs-header { position: sticky; top: 0; z-index: 5; height: %(header)dpx;
+             display: flex; align-items: center; padding: 0 16px;
+             background: var(--v-primary-base, #1976d2); color: white;
+             font-size: 1.15em; font-weight: 500; white-space: nowrap; overflow: hidden;
+             text-overflow: ellipsis; box-shadow: 0 2px 4px rgba(0, 0, 0, 0.2); }
 .qs-page { display: grid; grid-template-columns: minmax(340px, 430px) minmax(0, 1fr);
-           gap: 16px; align-items: start; }
-.qs-side { position: sticky; top: 8px; max-height: calc(100vh - 80px); overflow-y: auto; }
+           gap: 16px; align-items: start; padding: 12px; }
+.qs-side { position: sticky; top: %(side_top)dpx; max-height: calc(100vh - %(side_top)dpx - 8px);
+           overflow-y: auto; }
+.qs-head { background: white; }
+.qs-headline { display: none; }
 .qs-bar { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; }
 .qs-date { font-size: 1.05em; font-weight: 500; }
+.qs-computing { font-size: 0.85em; color: #555; font-style: italic; }
 .qs-answer { border-collapse: collapse; width: 100%%; font-size: 0.85em; margin-top: 8px; }
 .qs-answer th, .qs-answer td { padding: 2px 4px; border-bottom: 1px solid #e0e0e0; }
 .qs-answer td { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
@@ -623,16 +779,46 @@ CSS = """
 .qs-answer thead th { text-align: right; font-weight: bold; vertical-align: bottom; }
 .qs-policy span { font-weight: normal; font-size: 0.85em; }
 .qs-quotas, .qs-note { font-size: 0.8em; color: #555; margin: 6px 0; }
+.qs-controls-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(220px, 1fr));
+                    gap: 4px 24px; }
+.qs-controls-grid > .qs-wide { grid-column: 1 / -1; }
+.qs-group-title { font-weight: bold; margin-top: 4px; }
+.qs-control { margin: 4px 0; }
+.qs-label { display: flex; justify-content: space-between; gap: 8px; }
+.qs-value { font-weight: 500; text-align: right; }
+.qs-main { min-width: 0; }
 .qs-plots { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr));
-            gap: 12px; }
-.qs-plots img { width: 100%%; height: auto; }
-.qs-value { float: right; font-weight: 500; }
-@media (max-width: %dpx) {
-  .qs-page { grid-template-columns: minmax(0, 1fr); }
-  .qs-side { position: static; max-height: none; overflow: visible; }
+            gap: 12px; margin-top: 12px; }
+.qs-plot img { display: block; width: 100%%; height: auto; }
+@media (max-width: %(narrow)dpx) {
+  .qs-page { grid-template-columns: minmax(0, 1fr); padding: 8px; }
+  /* the head's sticky box is the whole page, not the side column */
+  .qs-side { display: contents; }
+  .qs-head { position: sticky; top: %(header)dpx; z-index: 4; padding-bottom: 4px;
+             border-bottom: 1px solid #ccc; }
+  .qs-headline { display: block; }
+  .qs-headline .qs-answer { margin-top: 4px; }
   .qs-plots { grid-template-columns: minmax(0, 1fr); }
+  /* a plot at its own size, readable, scrolled sideways rather than shrunk */
+  .qs-plot { overflow-x: auto; }
+  .qs-plot img { width: auto; max-width: none; }
 }
-""" % (NARROW_PX - 1)
+""" % {"header": HEADER_PX, "side_top": HEADER_PX + 8, "narrow": NARROW_PX - 1}
+
+
+@solara.component
+def Layout(children=[]):
+    """The page under a header of its own, in place of solara's AppLayout, which
+    scrolls its content inside a box of the screen's height: here the document scrolls,
+    so that a screenshot of the whole page shows it all."""
+    with solara.Div(classes=["qs-app"]) as main:
+        solara.Style(CSS)
+        solara.HTML(tag="header", unsafe_innerHTML=html.escape(HEADING), classes=["qs-header"])
+        solara.Div(children=children)
+    return main
+
+
+HEADING = "quotasim: a quota hike, A against B"
 
 
 class Collapsible(v.VuetifyTemplate):
@@ -661,122 +847,269 @@ module.exports = {
         sync=True, **ipywidgets.widget_serialization)
 
 
+class SliderWidget(v.VuetifyTemplate):
+    """A slider that belongs to the browser while it is used: it shows its own position
+    and the words for it (``labels``, one for each step), and tells the server only
+    when it is let go or moved by a key (``committed``, counted so that the same value
+    twice is two changes). The server never moves it back to a value it has sent;
+    it takes the server's ``value`` when it appears and when ``loads`` changes (a
+    preset loaded)."""
+
+    template = traitlets.Unicode("""
+<template>
+  <div :class="'qs-control qs-control-' + control">
+    <div class="qs-label">{{ label }}<span class="qs-value">{{ text(shown) }}</span></div>
+    <v-slider :value="shown" :min="lo" :max="hi" :step="step" dense hide-details
+              @input="shown = $event" @change="commit" />
+  </div>
+</template>
+<script>
+module.exports = {
+  data() { return { shown: 0 }; },
+  created() { this.shown = this.value; },
+  watch: { loads() { this.shown = this.value; } },
+  methods: {
+    text(x) { return this.labels[Math.round((x - this.lo) / this.step)]; },
+    commit(x) { this.shown = x; this.committed = { value: x, n: this.committed.n + 1 }; },
+  },
+};
+</script>""").tag(sync=True)
+    control = traitlets.Unicode("").tag(sync=True)
+    label = traitlets.Unicode("").tag(sync=True)
+    value = traitlets.Float(0.0).tag(sync=True)
+    lo = traitlets.Float(0.0).tag(sync=True)
+    hi = traitlets.Float(1.0).tag(sync=True)
+    step = traitlets.Float(1.0).tag(sync=True)
+    labels = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    loads = traitlets.Int(0).tag(sync=True)
+    committed = traitlets.Dict({"value": None, "n": 0}).tag(sync=True)
+
+    def text(self, x: float) -> str:
+        """The words shown for ``x``, as the browser picks them."""
+        return self.labels[round((x - self.lo) / self.step)]
+
+
 @solara.component
 def Slider(name: str, label: str, value: float, text, on_change, lo: float, hi: float,
-           step: float):
-    """A slider with its value in words beside its label (``text(value)``); the value
-    follows a drag, and ``on_change`` gets it when the slider is let go (or moved by a
-    key or a click), not at every pixel of the drag."""
-    shown, set_shown = solara.use_state(value)
-    solara.use_effect(lambda: set_shown(value), [value])
-    with solara.Div(classes=["qs-control", f"qs-control-{name}"]):
-        with solara.Div():
-            solara.Text(label)
-            solara.Text(text(shown), classes=["qs-value"])
-        slider = rv.Slider(v_model=shown, on_v_model=set_shown, min=lo, max=hi, step=step,
-                           dense=True, hide_details=True)
-        rv.use_event(slider, "change", lambda _widget, _event, x: on_change(x))
+           step: float, loads: int):
+    """A slider with its value in words beside its label (``text(value)``, worked out
+    here for every step); ``on_change`` gets a value when the slider is let go or
+    moved by a key, not at every pixel of a drag."""
+    labels = [text(lo + k * step) for k in range(round((hi - lo) / step) + 1)]
+    SliderWidget.element(control=name, label=label, value=value, lo=lo, hi=hi, step=step,
+                         labels=labels, loads=loads,
+                         on_committed=lambda c: on_change(c["value"]))
 
 
 @solara.component
-def Controls(setup: Setup, change):
+def SeedField(seed: int, on_seed):
+    """The seed as typed, applied on Enter or when the field is left; what cannot be a
+    seed (text, nothing, out of range) is replaced by the seed then in use."""
+    typed, set_typed = solara.use_state(str(seed))
+    solara.use_effect(lambda: set_typed(str(seed)), [seed])
+
+    def commit(_widget, _event, text):
+        try:
+            wanted = min(max(int(str(text).strip()), 0), MAX_SEED)
+        except ValueError:
+            wanted = seed
+        # the field follows the keys (``typed``), so this redraws it whatever it shows
+        set_typed(str(wanted))
+        if wanted != seed:
+            on_seed(wanted)
+
+    field = rv.TextField(label=f"Seed (0 to {MAX_SEED})", v_model=typed, on_v_model=set_typed,
+                         class_="qs-seed")
+    rv.use_event(field, "change", commit)
+
+
+ROUBLE_PATHS = {  # fx_path -> what the Rouble path box says
+    "constant": "constant",
+    "shock": "one-off fall, fading",
+    "random": "random walk",
+    "series": "recorded rates",
+}
+
+
+def preset_label(name: str) -> str:
+    """A preset as the Preset box names it: its description up to the colon."""
+    return load_preset(name)[1].split(":")[0]
+
+
+def Choice(label: str, items: Mapping[str, str], value: str, on_value):
+    """A select showing ``items``' descriptions for their values."""
+    rv.Select(label=label, items=[{"value": k, "text": t} for k, t in items.items()],
+              v_model=value, on_v_model=on_value, dense=True)
+
+
+@solara.component
+def Controls(setup: Setup, loads: int, change):
     """The preset, the two policies and the cohort's parameters; each change is applied
-    at once (``change``)."""
+    at once (``change(edit, month, load)``: ``edit`` makes the new setup of the newest
+    asked for)."""
     _, description = load_preset(setup.preset)
     values = {**DEFAULTS, **setup.cohort}
 
     def cohort(name: str):
-        return lambda x: change(setup.with_cohort(name, type(DEFAULTS[name])(x)))
+        return lambda x: change(lambda s: s.with_cohort(name, type(DEFAULTS[name])(x)))
+
+    def policy(p: str, name: str, kind):
+        return lambda x: change(lambda s: s.with_policy(p, name, kind(x)))
 
     with Collapsible.element(title="Policies and cohort (a change applies at once)"):
-        solara.Select("Preset", values=cohort_presets(), value=setup.preset,
-                      on_value=lambda name: change(preset_setup(name), month=0))
-        solara.Text(description, classes=["qs-note"])
-        for p in NAMES:
-            policy = setup.a if p == "A" else setup.b
-            solara.Text(f"Policy {p}", style={"color": POLICY_COLOURS[p], "font-weight": "bold"})
-            Slider(f"hike-{p}", "Hike", policy["hike"],
-                   lambda x: f"+{x:.1%}" if x else "none",
-                   lambda x, p=p: change(setup.with_policy(p, "hike", float(x))),
-                   0.0, MAX_HIKE, HIKE_STEP)
-            # a hike after the last contract ends changes nothing
-            Slider(f"hike_month-{p}", "from", policy["hike_month"],
-                   lambda m: f"{date_label(values, m)} (month {m})",
-                   lambda m, p=p: change(setup.with_policy(p, "hike_month", int(m))),
-                   0, longest_contract(values), 1)
-        solara.Text("The cohort, under both", style={"font-weight": "bold"})
-        spec = SPECS["enforcement_months"]
-        Slider("enforcement_months", "Sent home at arrears of", values["enforcement_months"],
-               lambda x: f"{x:g} months of quota", cohort("enforcement_months"),
-               spec.lo, spec.hi, 0.25)
-        solara.Checkbox(label="Side work allowed", value=values["side_work"],
-                        on_value=cohort("side_work"))
-        solara.Select("Rouble path", values=list(SPECS["fx_path"].choices),
-                      value=values["fx_path"], on_value=cohort("fx_path"))
-        Slider("n_workers", "Workers", values["n_workers"], lambda n: f"{n:,}",
-               cohort("n_workers"), MIN_SHOWN_WORKERS, MAX_SHOWN_WORKERS, 10)
-        solara.InputInt(f"Seed (0 to {MAX_SEED})", value=setup.seed,
-                        on_value=lambda seed: change(dataclasses.replace(
-                            setup, seed=min(max(seed, 0), MAX_SEED))))
-        solara.Button("The preset's values", text=True,
-                      on_click=lambda: change(preset_setup(setup.preset)))
+        with solara.Div(classes=["qs-controls-grid"]):
+            with solara.Div(classes=["qs-wide"]):
+                Choice("Preset", {name: preset_label(name) for name in cohort_presets()},
+                       setup.preset, lambda name: change(lambda _: preset_setup(name), month=0,
+                                                         load=True))
+                solara.HTML(tag="p", unsafe_innerHTML=html.escape(description),
+                            classes=["qs-note"])
+            for p in NAMES:
+                current = setup.a if p == "A" else setup.b
+                with solara.Div(classes=["qs-group"]):
+                    solara.HTML(tag="div", unsafe_innerHTML=f"Policy {p}",
+                                classes=["qs-group-title"],
+                                style=f"color: {POLICY_COLOURS[p]}")
+                    Slider(f"hike-{p}", "Hike", current["hike"],
+                           lambda x: f"+{x:.1%}" if x else "none", policy(p, "hike", float),
+                           0.0, MAX_HIKE, HIKE_STEP, loads)
+                    # a hike after the last contract ends changes nothing
+                    Slider(f"hike_month-{p}", "from", current["hike_month"],
+                           lambda m: f"{date_label(values, round(m))} (month {round(m)})",
+                           policy(p, "hike_month", lambda m: int(round(m))),
+                           0, longest_contract(values), 1, loads)
+            with solara.Div(classes=["qs-group"]):
+                solara.HTML(tag="div", unsafe_innerHTML="The cohort, under both",
+                            classes=["qs-group-title"])
+                spec = SPECS["enforcement_months"]
+                Slider("enforcement_months", "Sent home at arrears of",
+                       values["enforcement_months"], lambda x: f"{x:g} months of quota",
+                       cohort("enforcement_months"), spec.lo, spec.hi, 0.25, loads)
+                solara.Checkbox(label="Side work allowed", value=values["side_work"],
+                                on_value=cohort("side_work"))
+                Choice("Rouble path", ROUBLE_PATHS, values["fx_path"], cohort("fx_path"))
+                Slider("n_workers", "Workers", values["n_workers"], lambda n: f"{round(n):,}",
+                       cohort("n_workers"), MIN_SHOWN_WORKERS, MAX_SHOWN_WORKERS, 10, loads)
+                SeedField(setup.seed, lambda seed: change(
+                    lambda s: dataclasses.replace(s, seed=seed)))
+                solara.Button("The preset's values", text=True,
+                              on_click=lambda: change(lambda s: preset_setup(s.preset),
+                                                      load=True))
+
+
+def end_text(frame: Frame) -> str:
+    if frame.running:
+        return ""
+    return ": everyone has gone home" if frame.everyone_home else ": the end of the run"
 
 
 @solara.component
-def Page():
-    """One session: the two models, the answer, the controls and the plots."""
-    explorer = solara.use_memo(lambda: Explorer(preset_setup(DEFAULT_PRESET)), [])
+def Page(explorer: Explorer | None = None):
+    """One session: the two models, the answer, the controls and the plots (``explorer``:
+    one made beforehand, by a test; by default the default preset's)."""
+    explorer = solara.use_memo(lambda: explorer or Explorer(preset_setup(DEFAULT_PRESET)), [])
     version = solara.use_reactive(0)
-    playing = solara.use_reactive(False)
-    # reading ``version`` makes its change render the page again; what the page shows
-    # is always the newest frame (the Play thread may announce one after a click has
-    # announced a newer one)
+    playing = solara.use_reactive(False)  # Play pressed and not paused since
+    # reading ``version`` makes its change render the page again; the page shows the
+    # explorer as it is when rendered (the Play thread may announce a change after a
+    # click has announced a newer one)
     version.get()
+    rendered = explorer.changes  # read first: this render shows at least these changes
     frame = explorer.latest
+    computing = explorer.applying
+    solara.use_effect(lambda: explorer.showing(rendered))  # after every render
 
-    def show(new: Frame):
-        version.set(new.seq)
+    def refresh():
+        version.set(explorer.changes)
 
     def play():
-        # the task stops being current when Play is paused, Reset pressed or the page
-        # closed: the loop ends after the month it is in
-        while playing.value and task.is_current():
-            new = explorer.step()
-            show(new)
-            if not new.running:
-                return
-            time.sleep(PLAY_PAUSE_S)
+        if not playing.value:
+            return
+        resets = explorer.resets
+        explorer.problem = None
+        explorer.loop(+1)
+        try:
+            # the task stops being current when Play is paused or the page closed, and
+            # a Reset makes ``step`` a no-op: the loop ends after the month it is in
+            while playing.value and task.is_current():
+                new = explorer.step(resets)
+                refresh()
+                if not new.running:
+                    playing.set(False)  # the end of the run: Play is off
+                    break
+                time.sleep(PLAY_PAUSE_S)
+        except Exception as e:
+            log.exception("Play stopped")
+            explorer.problem = f"Play stopped at an error: {e!r}"
+            playing.set(False)
+        finally:
+            explorer.loop(-1)
+            refresh()
 
-    # Play stays on at the end of a run, so that it goes on if a change lets the run go
-    # on (a smaller hike, when everyone had been sent home)
-    task = solara.lab.use_task(play, dependencies=[playing.value, frame.running])
+    task = solara.lab.use_task(play, dependencies=[playing.value])
 
-    def change(setup: Setup, month: int | None = None):
+    def apply_asked():
+        try:
+            while (job := explorer.next_asked()) is not None:
+                explorer.apply(*job)
+                refresh()
+        except Exception as e:
+            log.exception("a change could not be applied")
+            explorer.give_up(f"The change could not be applied: {e!r}")
+        finally:
+            refresh()
+
+    applier = solara.lab.use_task(apply_asked, dependencies=None)
+
+    def change(edit, month: int | None = None, load: bool = False):
         if month == 0:  # a new start (Reset, another preset) waits for Play
             playing.set(False)
-        show(explorer.apply(setup, month))
+        if explorer.ask(edit, month, load):
+            applier()
+        refresh()
 
-    solara.Title(TITLE)
-    solara.Style(CSS)
-    with solara.AppBar():
-        solara.AppBarTitle("quotasim: a quota hike, A against B")
-    busy = playing.value and frame.running
-    with solara.Div(classes=["qs-page"]):
+    def step():
+        explorer.step()
+        refresh()
+
+    # the bar reports the page's state once all of this render has been sent: set after
+    # the render, so in the next one
+    status = {"data-seq": str(frame.seq), "data-playing": str(explorer.loops > 0).lower(),
+              "data-computing": str(computing).lower()}
+    reported, set_reported = solara.use_state(status)
+    solara.use_effect(lambda: set_reported(status), [tuple(status.values())])
+
+    with solara.Div(classes=["qs-page"]) as page:
+        solara.Title(TITLE)  # the page's, the deepest: solara's own is "App"
         with solara.Div(classes=["qs-side"]):
-            with solara.Div(classes=["qs-bar"]):
-                solara.Button("Step", color="primary", on_click=lambda: show(explorer.step()),
-                              disabled=busy or not frame.running)
-                solara.Button("❚❚" if busy else "▶", color="primary",
-                              on_click=lambda: playing.set(not busy),
-                              disabled=not frame.running)
-                solara.Button("Reset", color="primary", outlined=True,
-                              on_click=lambda: change(frame.setup, month=0))
-                solara.Text(f"{frame.date}, month {frame.month} of {frame.months}"
-                            + ("" if frame.running else ": the end"), classes=["qs-date"])
-            solara.HTML(tag="div", unsafe_innerHTML=answer_html(frame),
-                        classes=["qs-summary"])
-            Controls(frame.setup, change)
-        with solara.Div(classes=["qs-plots"]):
-            for image, name in zip(frame.images, PLOT_NAMES):
-                with solara.Div(classes=["qs-plot", f"qs-plot-{name}"]):
-                    rw.Image(value=image, format="png", layout={"width": "100%"})
+            with solara.Div(classes=["qs-head"]):
+                with solara.Div(classes=["qs-bar"], attributes=reported):
+                    solara.Button("Step", color="primary", on_click=step,
+                                  disabled=playing.value or computing or not frame.running)
+                    solara.Button("❚❚" if playing.value else "▶", color="primary",
+                                  on_click=lambda: playing.set(not playing.value),
+                                  disabled=not frame.running)
+                    solara.Button("Reset", color="primary", outlined=True,
+                                  on_click=lambda: change(lambda s: s, month=0))
+                    solara.HTML(tag="span", classes=["qs-date"],
+                                unsafe_innerHTML=f"{frame.date}, month {frame.month} of "
+                                                 f"{frame.months}{end_text(frame)}",
+                                attributes={"data-seq": str(frame.seq)})
+                    if computing:
+                        solara.Text("computing…", classes=["qs-computing"])
+                solara.HTML(tag="div", unsafe_innerHTML=headline_html(frame),
+                            classes=["qs-headline"], attributes={"data-seq": str(frame.seq)})
+            if explorer.problem:
+                solara.Error(explorer.problem, classes=["qs-error"])
+            solara.HTML(tag="div", unsafe_innerHTML=answer_html(frame), classes=["qs-summary"],
+                        attributes={"data-seq": str(frame.seq)})
+        with solara.Div(classes=["qs-main"]):
+            Controls(explorer.wanted, explorer.loads, change)
+            with solara.Div(classes=["qs-plots"]):
+                for image, name in zip(frame.images, PLOT_NAMES):
+                    with solara.Div(classes=["qs-plot", f"qs-plot-{name}"]):
+                        # the frame's number in the image's own class, so that a test
+                        # sees which frame a picture belongs to
+                        ipywidgets.Image.element(value=image, format="png",
+                                                 _dom_classes=[f"qs-seq-{frame.seq}"])
+    return page

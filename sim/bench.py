@@ -40,7 +40,7 @@ TARGET_RATIO_10K = 25
 TARGET_RSS_MB_1M = 1024
 TARGET_SWEEP_S = 30  # for the issue's 630 runs (21 hikes x 30 replicates); scaled by runs
 TARGET_SWEEP_RUNS = 630
-TARGET_FRAME_MS = 200  # a browser-view frame (one Step and redraw), server side
+TARGET_FRAME_MS = 200  # a browser-view frame (a Step of both models, views redrawn), server side
 
 
 def build_model(n: int, engine: str = "batched", *, worker_agents: bool | None = None,
@@ -229,9 +229,10 @@ def sweep_wall_s(spec: Path = SWEEP_SPEC) -> float:
 
 
 def frame_times_ms(months: int = 42) -> dict | None:
-    """The browser view's frame: one Step (the model lives a month, every view is
-    redrawn) in the page rendered in this process, as a server renders it, timed for
-    ``months`` Steps of the default page. None without the viz extra."""
+    """The browser view's frame: one Step (both models, policy A and policy B, live a
+    month; the answer and every view are redrawn) in the page rendered in this process,
+    as a server renders it, timed for ``months`` Steps of the default page. None without
+    the viz extra."""
     try:
         import ipyvuetify as v
         import solara
@@ -241,7 +242,7 @@ def frame_times_ms(months: int = 42) -> dict | None:
 
     # outside a server solara prints the app bar's widgets: keep stdout for the report
     with contextlib.redirect_stdout(io.StringIO()):
-        _, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
+        _, rc = solara.render(app.Layout(children=[app.Page()]), handle_error=False)
     try:
         step = rc.find(v.Btn, children=["Step"]).widget
         times = []
@@ -374,8 +375,9 @@ def format_report(report: dict) -> str:
     lines.append(f"hike sweep, end to end: {wall:.1f} s for {report['sweep_runs']:,} runs"
                  if wall is not None else "hike sweep: not timed")
     frames = report.get("frame_ms")
-    lines.append(f"browser view, server side: a frame (Step and redraw, {frames['workers_shown']} "
-                 f"workers shown) {frames['median']:.0f} ms median, {frames['p90']:.0f} ms 90th "
+    lines.append(f"browser view, server side: a frame (Step and redraw, policies A and B, "
+                 f"{frames['workers_shown']} workers shown under each) "
+                 f"{frames['median']:.0f} ms median, {frames['p90']:.0f} ms 90th "
                  f"percentile, {frames['max']:.0f} ms slowest of {frames['frames']}"
                  if frames else "browser view: not timed")
     history = report.get("history")

@@ -5,11 +5,15 @@ Shared by the end-to-end test (``tests/test_browser.py``) and the README screens
 importing this module needs nothing beyond quotasim's own dependencies; Chromium is
 Debian's (``apt-get install chromium``), not a Playwright download.
 
-Every wait here is on the page's state (the month beside the buttons, the pixels of the
-plots, a button's label), never a fixed pause: on a loaded machine a frame may take
-several times as long as on an idle one. The page is read through locators and
-in-page functions that query the DOM afresh each time, as each plot swaps its image
-every month.
+Every wait here is on the page's state, never a fixed pause or a stretch of time with
+nothing happening: on a loaded machine a frame may take several times as long as on an
+idle one. The page reports its state on its button bar (``sim/app.py``): ``data-seq``,
+the frame it shows, set once every part of that frame has been sent; ``data-playing``,
+whether its Play loop runs; ``data-computing``, whether a change is being applied. Each
+part of a frame (the date, the answer, each plot's image) carries the frame's number
+too, so a wait can tell when the browser shows all of one frame. The page is read
+through locators and in-page functions that query the DOM afresh each time, as each plot
+swaps its image every month.
 """
 
 import contextlib
@@ -36,8 +40,7 @@ N_PLOTS = 4
 SUMMARY = ".qs-summary"  # the answer panel
 DATE = ".qs-date"  # "April 2021, month 3 of 42", beside the buttons
 README_MONTHS = 18  # the README's screenshot shows the default preset after this many steps
-SETTLE_POLLS = 10  # after Pause: the page unchanged across this many polls ...
-SETTLE_POLL_MS = 200  # ... this far apart
+BAR = ".qs-bar"  # the buttons, and the page's state in data- attributes
 
 # A fingerprint of each plot's pixels, or null until there are N_PLOTS plots, all loaded.
 # Compares what is drawn, not the image's URL: the grid's remount gives the same picture
@@ -66,6 +69,22 @@ _PRINTS_JS = """([sel, count]) => {
         }
         return cache.get(img.src);
     });
+}"""
+
+# The page's state once the browser shows all of one frame: {seq, playing, computing};
+# null while some part (the date, the answer, an image) is of another frame or loading
+_STATE_JS = """([bar, plots, count]) => {
+    const el = document.querySelector(bar);
+    if (!el || el.dataset.seq === undefined) return null;
+    const seq = el.dataset.seq;
+    const parts = [...document.querySelectorAll(".qs-date, .qs-summary, .qs-headline")];
+    if (!parts.length || !parts.every(part => part.dataset.seq === seq)) return null;
+    const imgs = [...document.querySelectorAll(plots)];
+    if (imgs.length !== count || !imgs.every(img => img.classList.contains(`qs-seq-${seq}`)
+                                             && img.complete && img.naturalWidth > 0))
+        return null;
+    return {seq: Number(seq), playing: el.dataset.playing === "true",
+            computing: el.dataset.computing === "true"};
 }"""
 
 # True once the page says month m or later
@@ -158,8 +177,8 @@ class Session:
         self.page.goto(url)
         self.panel = self.page.locator(SUMMARY)
         self.date = self.page.locator(DATE)
+        self.settle()
         self.expect_month(0)
-        self.plots()  # all three drawn
 
     def _console(self, message):
         if message.type == "error":
@@ -174,10 +193,6 @@ class Session:
     def slider(self, name: str):
         """The slider of a control (``sim.app.Slider``'s name: "hike-A", "n_workers")."""
         return self.page.locator(f".qs-control-{name}").get_by_role("slider")
-
-    def cell(self, row: str, policy: str) -> str:
-        """The answer panel's text for an outcome and a policy ("A", "B" or "B-A")."""
-        return self.panel.locator(f'td[data-row="{row}"][data-policy="{policy}"]').inner_text()
 
     def answers(self) -> dict[str, dict[str, str]]:
         """Every cell of the answer panel: {policy: {row: text}}."""
@@ -204,36 +219,39 @@ class Session:
         return self.page.wait_for_function(_PRINTS_JS, arg=[PLOTS, N_PLOTS], polling=100,
                                            timeout=TIMEOUT_MS).json_value()
 
-    def step(self, times: int = 1):
-        """Click Step ``times`` times, each time waiting for the next month in the text
-        and a new picture in every plot that changed (each its own message from the
-        server, which may land before or after the text): A's workers and the series
-        always change, B's workers and the ledgers may not."""
-        for _ in range(times):
-            month, before = self.month, self.plots()
-            self.button("Step").click()
-            self.expect_month(month + 1)
-            self.page.wait_for_function(
-                f"([sel, count, before]) => {{ const now = ({_PRINTS_JS})([sel, count]);"
-                " return now !== null && now[0] !== before[0] && now[2] !== before[2]; }",
-                arg=[PLOTS, N_PLOTS, before], polling=100, timeout=TIMEOUT_MS)
+    def state(self, after: int = -1, settled: bool = False) -> dict:
+        """The page's state (``{seq, playing, computing}``) once the browser shows all
+        of a frame later than ``after``; with ``settled``, once moreover neither the
+        Play loop runs nor a change is being applied, so that nothing more will change
+        until the next action."""
+        return self.page.wait_for_function(
+            f"""([bar, plots, count, after, settled]) => {{
+                const state = ({_STATE_JS})([bar, plots, count]);
+                return state !== null && state.seq > after
+                    && (!settled || (!state.playing && !state.computing)) && state;
+            }}""", arg=[BAR, PLOTS, N_PLOTS, after, settled], polling=50,
+            timeout=TIMEOUT_MS).json_value()
 
-    def settle(self):
-        """Wait until the answer panel and the plots have stayed the same over
-        ``SETTLE_POLLS`` consecutive polls: after Pause, the play loop may still run
-        the month it had started (or was about to start)."""
-        token = f"settle{time.monotonic_ns()}"
-        self.page.wait_for_function(
-            f"""([sel, count, summary, token, polls]) => {{
-                const el = document.querySelector(summary);
-                const prints = ({_PRINTS_JS})([sel, count]);
-                const now = JSON.stringify([el && el.innerText, prints]);
-                const seen = window[token] ??= {{state: null, same: 0}};
-                seen.same = prints !== null && now === seen.state ? seen.same + 1 : 0;
-                seen.state = now;
-                return seen.same >= polls;
-            }}""", arg=[PLOTS, N_PLOTS, ".qs-side", token, SETTLE_POLLS],
-            polling=SETTLE_POLL_MS, timeout=TIMEOUT_MS)
+    def settle(self) -> dict:
+        """Wait until the page has settled: the Play loop has ended (after Pause it may
+        still finish the month it was in), no change is being applied and the browser
+        shows all of the last frame."""
+        return self.state(settled=True)
+
+    def act(self, action) -> dict:
+        """Do ``action`` (a function), which makes a new frame (a click, a control
+        moved), and wait until the page has settled on a frame made after it."""
+        before = self.settle()["seq"]
+        action()
+        return self.state(after=before, settled=True)
+
+    def step(self, times: int = 1):
+        """Click Step ``times`` times, each time waiting until the page shows the next
+        month, whole."""
+        for _ in range(times):
+            month = self.month
+            self.act(self.button("Step").click)
+            assert self.month == month + 1
 
     def screenshot(self, path: Path) -> Path:
         """The whole page as a PNG at ``path``, with no button hovered, focused or
@@ -244,6 +262,7 @@ class Session:
         self.page.wait_for_function("() => !document.querySelector('.v-ripple__container')",
                                     polling=50, timeout=TIMEOUT_MS)
         self.settle()
+        # the document scrolls (no inner scrolling box), so this is the whole page
         self.page.screenshot(path=path, full_page=True, animations="disabled")
         return path
 

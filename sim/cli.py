@@ -470,7 +470,7 @@ def build_parser() -> argparse.ArgumentParser:
     params = sub.add_parser("params", help="every parameter: default, unit, range, source")
     params.set_defaults(func=cmd_params)
 
-    viz = sub.add_parser("viz", help="serve the browser view (SolaraViz) of the model")
+    viz = sub.add_parser("viz", help="serve the browser view: two policies side by side")
     viz.add_argument("--port", type=whole, default=8765, help="port (default: 8765)")
     viz.add_argument("--host", default="127.0.0.1",
                      help="address to listen on (default: 127.0.0.1, this machine only)")

@@ -17,12 +17,19 @@ from sim.scenario import DEFAULT_PRESET, DEFAULT_SEED, DEFAULTS, SPECS, load_pre
 
 
 class Page:
-    """One rendered session of the page, with the widgets a user would touch."""
+    """One rendered session of the page, with the widgets a user would touch. Every
+    action waits until the page has applied it and shows the result: on the models'
+    own state, never on time."""
 
-    def __init__(self):
-        # AppLayout, as solara-server wraps every page
-        _, self.rc = solara.render(solara.AppLayout(children=[app.Page()]),
+    def __init__(self, setup: app.Setup | None = None, explorer_class=app.Explorer):
+        self.explorer = explorer_class(setup or app.preset_setup(DEFAULT_PRESET))
+        # the page's own layout, as solara-server wraps it
+        _, self.rc = solara.render(app.Layout(children=[app.Page(explorer=self.explorer)]),
                                    handle_error=False)
+
+    def wait(self):
+        """Until nothing is being applied or played and the page shows it all."""
+        self.explorer.wait(self.explorer.idle)
 
     def button(self, label):
         return self.rc.find(v.Btn, children=[label]).widget
@@ -30,30 +37,35 @@ class Page:
     def click(self, label, times=1):
         for _ in range(times):
             self.button(label).click()
+            self.wait()
 
-    def control(self, name):
-        return self.rc.find(v.Html, class_=f"qs-control qs-control-{name}")
-
-    def slider(self, name) -> v.Slider:
-        return self.control(name).find(v.Slider).widget
+    def slider(self, name) -> app.SliderWidget:
+        return self.rc.find(app.SliderWidget, control=name).widget
 
     def value_text(self, name) -> str:
-        return self.control(name).find(v.Html, class_="qs-value").widget.children[0]
+        """The words beside a slider, as the browser picks them for its position."""
+        slider = self.slider(name)
+        return slider.text(slider.value)
 
     def change(self, name, value):
         """Move a slider and let it go, as a user does."""
         slider = self.slider(name)
-        slider.v_model = value
-        slider.fire_event("change", value)
+        slider.committed = {"value": value, "n": slider.committed["n"] + 1}
+        self.wait()
+
+    def html(self, css_class: str) -> str:
+        (widget,) = [w for w in self.rc.find(solara.widgets.HTML).widgets
+                     if css_class in w.attributes.get("class", "").split()]
+        return widget.unsafe_innerHTML
 
     @property
     def date(self) -> str:
-        return self.rc.find(v.Html, class_="qs-date").widget.children[0]
+        return self.html("qs-date")
 
     @property
     def text(self) -> str:
         """The answer panel's HTML."""
-        return self.rc.find(solara.widgets.HTML).widget.unsafe_innerHTML
+        return self.html("qs-summary")
 
     @property
     def images(self) -> list[bytes]:
@@ -88,30 +100,38 @@ def test_a_preset_setup_holds_every_parameter_of_the_preset(preset):
     assert setup.params("A") == {**params, "n_workers": app.SHOWN_WORKERS}
     assert setup.params("B") == {**params, "n_workers": app.SHOWN_WORKERS, "hike": 0.0}
     assert setup.seed == DEFAULT_SEED
-    # the controls reach the preset's values: the hike slider's step holds them exactly
-    for name in ("hike", "hike_month"):
-        x = params.get(name, DEFAULTS[name])
-        assert round(x / app.HIKE_STEP) * app.HIKE_STEP == pytest.approx(x, abs=1e-12)
+    # the hike slider reaches the preset's hike: its step holds it exactly (the month's
+    # slider moves by whole months)
+    x = params.get("hike", DEFAULTS["hike"])
+    assert round(x / app.HIKE_STEP) * app.HIKE_STEP == pytest.approx(x, abs=1e-12)
 
 
 def test_page_shows_the_controls_at_the_presets_values(page):
     params, _ = load_preset(DEFAULT_PRESET)
     values = {**DEFAULTS, **params}
-    assert page.slider("hike-A").v_model == values["hike"]
-    assert page.slider("hike-B").v_model == 0.0
+    assert page.slider("hike-A").value == values["hike"]
+    assert page.slider("hike-B").value == 0.0
     for policy in app.NAMES:
-        assert page.slider(f"hike_month-{policy}").v_model == values["hike_month"]
-        assert page.slider(f"hike_month-{policy}").max == \
+        assert page.slider(f"hike_month-{policy}").value == values["hike_month"]
+        assert page.slider(f"hike_month-{policy}").hi == \
             values["contract_months"] + values["contract_spread_months"]
-    assert page.slider("hike-A").max == app.MAX_HIKE
-    assert page.slider("enforcement_months").v_model == values["enforcement_months"]
-    assert page.slider("n_workers").v_model == app.SHOWN_WORKERS
+    assert page.slider("hike-A").hi == app.MAX_HIKE
+    assert page.slider("enforcement_months").value == values["enforcement_months"]
+    assert page.slider("n_workers").value == app.SHOWN_WORKERS
     assert page.rc.find(v.Checkbox, label="Side work allowed").widget.v_model == values["side_work"]
     rouble = page.rc.find(v.Select, label="Rouble path").widget
-    assert rouble.v_model == values["fx_path"] and rouble.items == list(SPECS["fx_path"].choices)
+    assert rouble.v_model == values["fx_path"]
+    # every path, in words rather than its name in the scenario files
+    assert [item["value"] for item in rouble.items] == list(SPECS["fx_path"].choices)
+    assert all(item["text"] != item["value"] for item in rouble.items
+               if item["value"] != "constant")
+    preset = page.rc.find(v.Select, label="Preset").widget
+    assert [item["text"] for item in preset.items] == [
+        "Russian Far East construction and logging, May 2021 hike",
+        "Sakhalin construction and Dalian seafood plants, quotas doubled on 10 March 2025"]
     assert page.rc.find(v.TextField, label=f"Seed (0 to {app.MAX_SEED})").widget.v_model \
         == str(DEFAULT_SEED)
-    assert page.rc.find(v.Select, label="Preset").widget.v_model == DEFAULT_PRESET
+    assert preset.v_model == DEFAULT_PRESET
     # every value is shown beside its control, not only while it is dragged
     assert page.value_text("hike-A") == "+38.9%" and page.value_text("hike-B") == "none"
     assert page.value_text("hike_month-A") == "May 2021 (month 4)"
@@ -153,15 +173,17 @@ def test_choosing_a_preset_loads_every_parameter_of_it(page):
     page.change("hike-A", 2.0)
     page.click("Step")
     page.rc.find(v.Select, label="Preset").widget.v_model = "sakhalin-dalian-2025"
+    page.wait()
     params, _ = load_preset("sakhalin-dalian-2025")
-    assert page.slider("hike-A").v_model == params["hike"]
+    assert page.slider("hike-A").value == params["hike"]
     assert page.date.startswith("September 2024, month 0 of")
     assert "Construction, Sakhalin" in page.text and "Logging" not in page.text
     page.rc.find(v.Select, label="Preset").widget.v_model = "russia-2021"
+    page.wait()
     page.click("Reset")
     # the logging quota's own weight (x1.43) is the preset's, not lost on the way
     assert "Logging, Russian Far East 375 &rarr; 584" in page.text
-    assert page.slider("n_workers").v_model == app.SHOWN_WORKERS
+    assert page.slider("n_workers").value == app.SHOWN_WORKERS
 
 
 def test_each_session_has_its_own_models():
@@ -286,3 +308,102 @@ def test_viz_says_in_one_line_that_the_port_is_taken(capsys):
     err = capsys.readouterr().err
     assert err.startswith(f"quotasim: error: cannot serve on 127.0.0.1 port {port}: ")
     assert err.count("\n") == 1
+
+
+def test_the_quota_before_a_hike_from_the_first_month_is_the_quota_without_it():
+    setup = app.preset_setup(DEFAULT_PRESET)
+    setup = setup.with_policy("A", "hike_month", 0)
+    model = app.build_model(setup, "A")
+    # month 0 already has the hike: "before" is the quota the hike raises
+    assert app.quota_text(model) == ("Construction, Russian Far East 600 &rarr; 833; "
+                                     "Logging, Russian Far East 375 &rarr; 584")
+    assert app.quota_text(app.build_model(setup, "B")) == \
+        "Construction, Russian Far East 600; Logging, Russian Far East 375"
+
+
+@pytest.mark.parametrize("x, text", [(164_400, "$164k"), (-3_000, "-$3k"), (-312, "-$312"),
+                                     (-0.4, "$0"), (999.4, "$999"), (1_499, "$1k")])
+def test_small_sums_read_as_dollars_not_as_zero_thousands(x, text):
+    assert app.money_k(x) == text
+
+
+def seed_field(page) -> v.TextField:
+    return page.rc.find(v.TextField, label=f"Seed (0 to {app.MAX_SEED})").widget
+
+
+@pytest.mark.parametrize("typed, seed", [("-5", 0), ("abc", DEFAULT_SEED), ("", DEFAULT_SEED),
+                                         ("123456", app.MAX_SEED), (" 17 ", 17)])
+def test_the_seed_field_shows_the_seed_in_use(page, typed, seed):
+    field = seed_field(page)
+    field.v_model = typed  # as typed, key by key
+    field.fire_event("change", typed)  # Enter, or the field left
+    page.wait()
+    assert page.explorer.latest.setup.seed == seed
+    assert field.v_model == str(seed)
+
+
+def ends_early() -> app.Setup:
+    """Both policies a +300% hike from arrival, sent home at one month's arrears: everyone
+    has gone home by month 6."""
+    setup = app.preset_setup(DEFAULT_PRESET)
+    policy = {"hike": 3.0, "hike_month": 0}
+    return dataclasses.replace(setup, a=policy, b=policy,
+                               cohort={**setup.cohort, "enforcement_months": 1.0})
+
+
+def play_to_the_end(page):
+    page.click("▶")
+    page.explorer.wait(lambda: not page.explorer.latest.running and page.explorer.idle())
+
+
+def test_play_is_off_at_the_end_of_a_run_and_stays_off_after_a_change():
+    page = Page(ends_early())
+    try:
+        play_to_the_end(page)
+        end = page.explorer.latest.month
+        assert page.date.endswith(f"month {end} of 42: everyone has gone home")
+        assert page.button("▶").disabled
+        # B without the hike runs on: the page shows it, but does not play by itself
+        page.change("hike-B", 0.0)
+        assert page.explorer.latest.running and page.explorer.latest.month == end
+        assert not page.button("▶").disabled and not page.button("Step").disabled
+        assert page.explorer.loops == 0
+        page.click("Step")
+        assert page.explorer.latest.month == end + 1
+    finally:
+        page.close()
+
+
+class FailingExplorer(app.Explorer):
+    """Fails in its third month."""
+
+    def _step(self):
+        if self.month == 2:
+            raise RuntimeError("a bug in month 3")
+        super()._step()
+
+
+def test_an_error_under_play_is_shown_and_play_stops():
+    page = Page(explorer_class=FailingExplorer)
+    try:
+        page.click("▶")
+        page.explorer.wait(lambda: page.explorer.problem is not None and page.explorer.idle())
+        error = page.rc.find(v.Alert).widget
+        assert "Play stopped at an error: RuntimeError('a bug in month 3')" in str(error.children)
+        assert not page.button("▶").disabled  # Play is off again, to be pressed
+        assert "month 2 of" in page.date
+    finally:
+        page.close()
+
+
+def test_changes_made_while_one_is_applied_are_gathered(page):
+    """A burst of slider moves (keys pressed quickly) costs fewer rebuilds than moves,
+    and ends with the last one applied."""
+    slider = page.slider("hike-B")
+    before = page.explorer.seq
+    for k in range(1, 11):
+        slider.committed = {"value": k / 100, "n": slider.committed["n"] + 1}
+    page.wait()
+    assert "B<br><span>hike +10.0% from May 2021</span>" in page.text
+    assert page.explorer.latest.setup.b["hike"] == 0.1
+    assert page.explorer.seq - before <= 10

@@ -8,10 +8,12 @@ parameters, Play with threads that crashed, a phone layout that hid the page."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import PIL.Image
 import pytest
 
 from sim import app
@@ -101,6 +103,15 @@ def choose(session, label: str, option: str):
                  has_text=option).click()
 
 
+def choose_preset(session, name: str):
+    """Pick a preset, and wait for its models if it is another than the one shown."""
+    label = app.preset_label(name)
+    if label in session.page.locator(".v-select", has_text="Preset").inner_text():
+        choose(session, "Preset", label)  # nothing changes
+    else:
+        session.act(lambda: choose(session, "Preset", label))
+
+
 def hike_a(session):
     # the slider's focusable thumb has no size of its own: its control shows whether
     # the controls are open
@@ -133,7 +144,10 @@ def test_the_page_in_a_real_browser(browser, server, tmp_path):
     # the README's screenshot, taken as `python -m sim.docs` takes it, but not into
     # the checkout
     shot = second.screenshot(tmp_path / "viz.png")
-    assert shot.read_bytes().startswith(b"\x89PNG")
+    # the whole page, the series and the ledgers below the first screen included
+    with PIL.Image.open(shot) as image:
+        assert image.width == view.VIEWPORT["width"]
+        assert image.height > 2 * view.VIEWPORT["height"]
 
     # Play runs the months on by itself until paused
     second.button("▶").click()
@@ -141,7 +155,7 @@ def test_the_page_in_a_real_browser(browser, server, tmp_path):
     second.button("❚❚").click()
     view.expect(second.button("▶")).to_be_visible(timeout=view.TIMEOUT_MS)
     # a month the play loop had started may still land: read the month once the page
-    # has stopped changing (it never would, were it still playing, until the last month)
+    # says that the loop has ended
     second.settle()
     assert 12 <= second.month < 42 and first.month == 3
     view.expect(second.button("Step")).to_be_enabled(timeout=view.TIMEOUT_MS)
@@ -163,12 +177,13 @@ def test_preset_switch_and_reset_give_the_presets_parameters(session, preset):
     lost parameter would change it."""
     other = next(name for name in app.cohort_presets() if name != preset)
     open_controls(session)
-    choose(session, "Preset", other)
-    view.expect(session.page.locator(".v-select", has_text="Preset")).to_contain_text(other)
+    choose_preset(session, other)
+    view.expect(session.page.locator(".v-select", has_text="Preset")).to_contain_text(
+        app.preset_label(other))
     session.step(2)
-    choose(session, "Preset", preset)
+    choose_preset(session, preset)
     session.expect_month(0)
-    session.button("Reset").click()
+    session.act(session.button("Reset").click)
     session.expect_month(0)
     months = 7
     session.step(months)
@@ -190,7 +205,7 @@ def test_the_answer_panel_is_what_quotasim_run_reports(session):
 def test_the_same_policy_under_a_and_b_shows_the_same_numbers(session):
     open_controls(session)
     # A without a hike too: the same policy as B, and the same seed
-    session.slider("hike-A").press("Home")
+    session.act(lambda: session.slider("hike-A").press("Home"))
     view.expect(session.page.locator(".qs-control-hike-A .qs-value")).to_have_text("none")
     view.expect(session.panel.locator("th.qs-policy").first).to_contain_text("no hike")
     session.step(10)
@@ -198,7 +213,7 @@ def test_the_same_policy_under_a_and_b_shows_the_same_numbers(session):
     assert cells["A"] == cells["B"]
     assert set(cells["B-A"].values()) <= {"0.0 pts", "0"}
     # and the policies differ once A has its hike back: the test could fail
-    session.slider("hike-A").press("End")
+    session.act(lambda: session.slider("hike-A").press("End"))
     view.expect(session.panel.locator("th.qs-policy").first).to_contain_text("+300.0%")
     assert session.answers()["A"] != session.answers()["B"]
 
@@ -220,7 +235,7 @@ def test_play_with_every_control_raises_no_error(session):
             session.slider(name).press(key)
     page.get_by_text("Side work allowed", exact=True).click()  # a click on its label
     for path in ("shock", "random", "series", "constant"):
-        choose(session, "Rouble path", path)
+        choose(session, "Rouble path", app.ROUBLE_PATHS[path])
     seed = page.get_by_label(f"Seed (0 to {app.MAX_SEED})")
     seed.fill("17")
     seed.press("Enter")
@@ -228,14 +243,16 @@ def test_play_with_every_control_raises_no_error(session):
     session.button("❚❚").click()
     session.settle()
     session.step(1)
-    session.button("Reset").click()
+    session.act(session.button("Reset").click)
     session.expect_month(0)
     # to the end, with a hike from the first month under A
-    session.slider("hike_month-A").press("Home")
+    session.act(lambda: session.slider("hike_month-A").press("Home"))
     session.button("▶").click()
-    view.expect(session.date).to_contain_text("the end", timeout=view.TIMEOUT_MS)
+    view.expect(session.date).to_contain_text(re.compile("everyone has gone home|the end of"),
+                                              timeout=view.TIMEOUT_MS)
     view.expect(session.button("Step")).to_be_disabled(timeout=view.TIMEOUT_MS)
-    choose(session, "Preset", "sakhalin-dalian-2025")
+    session.settle()
+    choose(session, "Preset", app.preset_label("sakhalin-dalian-2025"))
     session.expect_month(0)
     session.step(1)
 
@@ -269,3 +286,73 @@ def test_on_a_phone_the_answer_comes_first_and_step_works(browser, server, serve
     phone.close()
     assert phone.errors == []
     assert server_errors(server_log.read_text()[len(before):]) == []
+
+
+@pytest.mark.parametrize("viewport, answer", [(view.VIEWPORT, view.SUMMARY),
+                                              (view.PHONE, ".qs-headline")])
+def test_the_answer_stays_in_view_while_a_policy_is_changed(browser, server, server_log,
+                                                            viewport, answer):
+    """The review of issue 14: with the hike-B slider scrolled into view, the answer was
+    scrolled out of it (off the top of its column; on a phone, off the screen). On a
+    wide screen the whole answer stays beside the controls; on a phone its headline
+    rows stay at the top of the screen."""
+    before = server_log.read_text()
+    session = view.Session(browser, server, viewport=viewport)
+    open_controls(session)
+    session.step(6)
+    slider = session.page.locator(".qs-control-hike-B")
+    slider.scroll_into_view_if_needed()
+    session.act(lambda: session.slider("hike-B").press("End"))
+    view.expect(slider).to_be_in_viewport()
+    cell = session.page.locator(f'{answer} td[data-row="share_sent_home"][data-policy="B"]')
+    view.expect(cell).to_be_in_viewport()
+    # and it shows what the change did: B's number under the +300% hike
+    full = session.panel.locator('td[data-row="share_sent_home"][data-policy="B"]')
+    assert cell.inner_text() == full.inner_text()
+    view.expect(session.panel.locator("th.qs-policy").nth(1)).to_contain_text("+300.0%")
+    session.close()
+    assert session.errors == []
+    assert server_errors(server_log.read_text()[len(before):]) == []
+
+
+def test_quick_key_presses_on_a_slider_all_count(session):
+    """The review: ten quick presses moved the hike by 0.7, 0.1 or 0.5 points, and single
+    presses went back and forth, as the server sent each older value back to the slider
+    while the models were rebuilt."""
+    open_controls(session)
+    value = session.page.locator(".qs-control-hike-B .qs-value")
+    slider = session.slider("hike-B")
+    before = session.settle()["seq"]
+    for _ in range(10):
+        slider.press("ArrowRight")  # no wait between presses
+    view.expect(value).to_have_text("+1.0%")
+    session.state(after=before, settled=True)
+    assert slider.get_attribute("aria-valuenow") == "0.01"
+    view.expect(value).to_have_text("+1.0%")
+    view.expect(session.panel.locator("th.qs-policy").nth(1)).to_contain_text("hike +1.0% from")
+    # one press at a time: each moves the slider one step and stays there
+    for key, expected in (("ArrowRight", "+1.1%"), ("ArrowRight", "+1.2%"),
+                          ("ArrowLeft", "+1.1%")):
+        session.act(lambda: slider.press(key))
+        assert value.inner_text() == expected
+        view.expect(session.panel.locator("th.qs-policy").nth(1)).to_contain_text(expected)
+
+
+def test_reset_during_play_goes_back_to_arrival(session):
+    """The review: Reset pressed under Play sometimes left the page a month on."""
+    for _ in range(3):
+        session.button("▶").click()
+        session.wait_for_month_at_least(3)
+        session.button("Reset").click()
+        state = session.settle()
+        assert not state["playing"] and session.month == 0
+        view.expect(session.button("▶")).to_be_enabled()
+
+
+@pytest.mark.parametrize("typed", ["-5", "abc", ""])
+def test_a_seed_that_cannot_be_used_is_replaced_by_the_one_in_use(session, typed):
+    open_controls(session)
+    field = session.page.get_by_label(f"Seed (0 to {app.MAX_SEED})")
+    field.fill(typed)
+    field.press("Enter")
+    view.expect(field).to_have_value(str(DEFAULT_SEED))
