@@ -295,5 +295,31 @@ def test_the_sensitivity_figure_reads_the_stored_table_not_salib(monkeypatch):
         fig = module.plot(data)
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels == ["Quota hike", "Builders' wage (Far East)"]  # plain names, not code
-    widths = [p.get_width() for p in fig.axes[0].patches]
-    assert min(widths) >= 0  # the first-order index below zero is drawn as zero
+    try:
+        # the first-order index below zero is drawn as it is, its interval about it,
+        # and the axis shows the whole interval
+        widths = sorted(p.get_width() for p in fig.axes[0].patches)
+        assert widths[0] == pytest.approx(-0.02)
+        low, high = fig.axes[-1].get_xlim()
+        assert low <= -0.02 - 0.05 and high >= 0.5 + 0.1 + 0.04
+        caps = [seg for c in fig.axes[0].collections for seg in c.get_segments()]
+        assert any(np.allclose(sorted(x for x, _ in seg), [-0.07, 0.03]) for seg in caps)
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+
+
+def test_the_discovery_experiment_samples_the_priors_ranges():
+    """experiments/discovery.toml copies the calibration's priors (an experiment cannot
+    read sim/data/priors.toml): every input the two share has the same range."""
+    import tomllib
+    from importlib.resources import files
+
+    priors = tomllib.loads(files("sim").joinpath("data/priors.toml").read_text())["priors"]
+    spec = tomllib.loads((FIGURES.parent / "discovery.toml").read_text())
+    bounds = spec["sample"]["bounds"]
+    shared = set(priors) & set(bounds)
+    assert len(shared) >= 9  # all but the hike, the construction wage and Dalian's wage
+    for name in shared:
+        assert bounds[name] == priors[name]["range"], name

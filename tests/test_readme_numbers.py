@@ -5,10 +5,11 @@ the new one."""
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from sim.discovery import question, sentences
+from sim.discovery import RESAMPLES, question, sentences
 from sim.plotting import outcome
 from sim.results import load_results
 from sim.scenario import plain_name
@@ -63,8 +64,65 @@ def discovery_box() -> str:
     return sentences(result.boxes, question(result.provenance["discover"]))[0]
 
 
-@pytest.mark.parametrize("phrase", [no_hike_sent_home, revenue_peaks, sobol_ranking,
-                                    discovery_box])
+def at_forty_percent() -> str:
+    summary = load_results(DATA / "hike_sweep").summary
+    rows = summary[summary["hike"].round(6) == 0.4].set_index(["outcome", "sector"])["mean"]
+    sent, missed = rows["share_sent_home"], rows["share_missed_goal"].drop("all")
+    return (f"at +40% {sent['construction_rfe']:.0%} of Far East builders, "
+            f"{sent['logging_rfe']:.0%} of loggers and "
+            f"{span([sent['construction_sakhalin'], sent['seafood_dalian']])} in Sakhalin "
+            f"and Dalian are sent home and {span(missed)} miss their goal")
+
+
+def without_side_work() -> str:
+    summary = load_results(DATA / "side_work").summary
+    rows = summary[(summary["hike"] == 0) & (summary["outcome"] == "share_sent_home")
+                   & (summary["sector"] == "logging_rfe")].set_index("side_work")["mean"]
+    return (f"Without side work {rows[False]:.0%} of loggers are sent home even with no "
+            f"hike ({rows[True]:.0%} with it)")
+
+
+def discovery_runs():
+    result = load_results(DATA / "discovery")
+    q = question(result.provenance["discover"])
+    box = result.boxes
+    inside = np.ones(len(result.runs), dtype=bool)
+    for _, r in box[box["box"] == 1].iterrows():
+        values = result.runs[r["input"]]
+        inside &= ((np.isnan(r["low"]) | (values >= r["low"]))
+                   & (np.isnan(r["high"]) | (values <= r["high"]))).to_numpy()
+    return result, q.cases(result.runs), inside
+
+
+def discovery_share() -> str:
+    _, cases, _ = discovery_runs()
+    return f"In {cases.mean():.0%} of the runs more than half are sent home"
+
+
+def discovery_stability() -> str:
+    result, _, _ = discovery_runs()
+    first = result.boxes[result.boxes["box"] == 1]
+    assert (first["resampled"] == 1).all(), "the README says every limit comes back"
+    words = {1: "one", 2: "two", 3: "three", 4: "four"}[len(first)]
+    return f"Each of the {words} limits comes back on all {RESAMPLES} random halves"
+
+
+def discovery_hike_inside_the_box() -> str:
+    result, cases, inside = discovery_runs()
+    hike = result.runs["hike"].to_numpy()
+
+    def share(where, low, high):
+        chosen = where & (hike > low) & (hike <= high)
+        return f"{cases[chosen].mean():.0%}"
+
+    return (f"more than half are sent home in {share(inside, 0.2, 0.3)} of its runs with "
+            f"a hike of +20-30% and in {share(inside, 0.5, 0.6)} with +50-60%; outside "
+            f"it, in {share(~inside, 0.5, 0.6)} of runs at +50-60%")
+
+
+@pytest.mark.parametrize("phrase", [
+    no_hike_sent_home, at_forty_percent, revenue_peaks, sobol_ranking, without_side_work,
+    discovery_box, discovery_share, discovery_stability, discovery_hike_inside_the_box])
 def test_the_readme_quotes_the_committed_tables(phrase):
     text = phrase()
     assert text in " ".join(README.split()), f"the README should say: {text}"

@@ -1,4 +1,4 @@
-"""Figure 9: scenario discovery. Where more than a fifth of the workforce is sent home:
+"""Figure 9: scenario discovery. Where more than half of the workforce is sent home:
 PRIM's trade-off between coverage and density, and the runs over the inputs of the box
 it reports (boxes found by the sweep, sim/discovery.py; this script only draws them)."""
 

@@ -29,7 +29,7 @@ def plot(data):
         injury=monthly["sent_home_injury"] / cohort,
     )
     start, hike_month = calendar(data["provenance"]["spec"])
-    fig, axes = plt.subplots(len(PANELS), 1, figsize=(WIDTH, 6.4), sharex=True)
+    fig, axes = plt.subplots(len(PANELS), 1, figsize=(WIDTH, 6.8), sharex=True)
     for hike, color in zip(sorted(monthly["hike"].unique()), [colors.NO_HIKE, colors.HIKE]):
         mean = monthly[monthly["hike"] == hike].groupby("month").mean(numeric_only=True)
         # month 0 is the arrival, before any work; the last months average a handful
@@ -46,11 +46,16 @@ def plot(data):
     hike_date = start + pd.DateOffset(months=hike_month)
     for ax in axes:
         ax.axvline(hike_date, color=colors.REFERENCE, lw=0.7, ls=":")
-    axes[0].text(hike_date, 1.0, f" quota doubled, {hike_date:%B %Y}", fontsize=6,
-                 color="0.35", va="top", transform=axes[0].get_xaxis_transform())
-    axes[0].set_title("A cohort of Sakhalin builders and Dalian plant workers", loc="left")
-    axes[0].legend(fontsize=6, loc="lower left")
-    axes[2].legend(fontsize=6, loc="upper left")
+    # the doubling named above the panels, off the curves
+    top = axes[0].secondary_xaxis("top")
+    top.set_xticks([hike_date], [f"quota doubled, {hike_date:%B %Y}"], fontsize=6,
+                   color="0.35")
+    top.tick_params(length=2, pad=1)
+    axes[0].set_title("A cohort of Sakhalin builders\nand Dalian plant workers", loc="left")
+    # one legend below the panels: the colours (with the hike or not) and, for those
+    # sent home, the cause (solid: arrears, dotted: injury)
+    fig.legend(*axes[2].get_legend_handles_labels(), loc="outside lower left",
+               fontsize=6, ncol=2)
     # a few ticks, the year written once: no labels run into each other at this width
     locator = mdates.MonthLocator(bymonth=[1, 7])
     axes[-1].xaxis.set_major_locator(locator)

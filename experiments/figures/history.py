@@ -1,12 +1,14 @@
 """Figure 8: workers abroad and the state's revenue month by month, 2017-2026, in
 Russia and in Dalian's plants, with the border closures shaded and the hosts'
-withdrawals marked (the tables in sim/data/)."""
+withdrawals dashed (the tables in sim/data/), the legend below the panels saying so."""
 
 import tomllib
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from sim import colors, history
 from sim.plotting import WIDTH
@@ -14,6 +16,7 @@ from sim.scenario import load_preset, validate
 
 EXPERIMENT = "history"
 TITLES = {"history-russia-2017-2026": "Russia", "history-china-2017-2026": "Dalian"}
+CLOSED_ALPHA = 0.12  # the shading of a border closure
 
 
 def plot(data):
@@ -47,7 +50,11 @@ def plot(data):
         # a tick every third year, written as the year: room for both columns
         axes[1][column].xaxis.set_major_locator(mdates.YearLocator(3))
         axes[1][column].xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-    axes[0][-1].legend(fontsize=6, loc="upper right")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    handles += [Patch(color=colors.REFERENCE, alpha=CLOSED_ALPHA, lw=0),
+                Line2D([], [], color=colors.REFERENCE, lw=0.7, ls="--")]
+    labels += ["border closed", "host withdraws its workers"]
+    fig.legend(handles, labels, loc="outside lower left", fontsize=6, ncol=2)
     return fig
 
 
@@ -63,6 +70,6 @@ def mark_events(ax, p: dict, start: pd.Timestamp, months: int) -> None:
         closed = (events.border_open[:, s] < 1).nonzero()[0]
         if len(closed):
             ax.axvspan(date(closed[0]), date(closed[-1] + 1), color=colors.REFERENCE,
-                       alpha=0.12, lw=0)
+                       alpha=CLOSED_ALPHA, lw=0)
         for m in events.withdrawal[:, s].nonzero()[0]:
             ax.axvline(date(m), color=colors.REFERENCE, lw=0.7, ls="--")

@@ -1,14 +1,16 @@
 """Figure 2: the state's revenue per year of the slots its workers fill, against the
 hike; where it peaks once repatriations are counted (and the share sent home at the
 peak, named in the legend so that no label sits on the curves), with the slots of those
-sent home left empty (solid) or refilled (dashed); bands where 95% of the runs fall,
-each replicate with its own draw of the calibrated posterior."""
+sent home left empty (solid) or refilled (dashed); bands where 95% of the runs fall
+(over the seeds, and over the calibrated posterior's draws when the experiment names
+one, as its legend says)."""
 
 import matplotlib.pyplot as plt
 
 from sim import colors
+from sim.labels import SECTOR_LABELS, outcome_axis
 from sim.plotting import (
-    BANDS, SECTOR_COLORS, SECTOR_LABELS, WIDTH, band, mark_reported_hikes, outcome,
+    HIKE_AXIS, SECTOR_COLORS, WIDTH, band, band_title, mark_reported_hikes, outcome,
 )
 
 EXPERIMENT = "laffer"
@@ -39,9 +41,10 @@ def plot(data):
     ax.plot([], [], color=colors.REFERENCE, ls="--",
             label="dashed: slots of those sent home refilled")
     mark_reported_hikes(ax)
-    ax.set_xlabel("Quota hike (%)")
-    ax.set_ylabel("State revenue per slot-year (USD)")
+    ax.set_xlabel(HIKE_AXIS)
+    ax.set_ylabel(outcome_axis(REVENUE))
     ax.set_ylim(bottom=0)
-    fig.legend(loc="outside lower left", fontsize=5.5, title=BANDS["pi"][2],
-              title_fontsize=5.5, alignment="left")
+    fig.legend(loc="outside lower left", fontsize=5.5,
+               title=band_title("pi", data["provenance"]), title_fontsize=5.5,
+               alignment="left")
     return fig

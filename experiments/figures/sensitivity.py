@@ -6,31 +6,40 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from sim import colors
+from sim.labels import outcome_title
+from sim.plotting import WIDTH
 from sim.scenario import plain_name
 
 EXPERIMENT = "sensitivity"
-OUTPUTS = {"share_sent_home": "Share of workers sent home early",
-           "revenue_per_worker_year_usd": "State revenue per worker-year"}
+OUTPUTS = ["share_sent_home", "revenue_per_worker_year_usd"]
 
 
 def plot(data):
     table = data["sobol"]
     sample = data["provenance"]["sample"]
     names = sample["names"]
-    fig, axes = plt.subplots(len(OUTPUTS), 1, figsize=(3.4, 4.8), sharex=True)
+    fig, axes = plt.subplots(len(OUTPUTS), 1, figsize=(WIDTH, 4.8), sharex=True)
     y = np.arange(len(names))
-    for ax, (output, title) in zip(axes, OUTPUTS.items()):
+    ends = []
+    for ax, output in zip(axes, OUTPUTS):
         si = table[table["outcome"] == output].set_index("input").loc[names]
-        # a first-order index below zero is sampling error around a small one: drawn as
-        # zero, its interval kept
-        ax.barh(y - 0.2, si["ST"], 0.4, xerr=si["ST_conf"], color=colors.TOTAL,
-                label="total (alone and with others)", error_kw={"lw": 0.7})
-        ax.barh(y + 0.2, si["S1"].clip(lower=0), 0.4, xerr=si["S1_conf"],
-                color=colors.FIRST_ORDER, label="first order (alone)", error_kw={"lw": 0.7})
+        # an index is an estimate: a first-order one below zero is sampling error around
+        # a small one, drawn as it is, its interval about it
+        for offset, index, color, label in (
+                (-0.2, "ST", colors.TOTAL, "total (alone and with others)"),
+                (0.2, "S1", colors.FIRST_ORDER, "first order (alone)")):
+            ax.barh(y + offset, si[index], 0.4, xerr=si[f"{index}_conf"], color=color,
+                    label=label, error_kw={"lw": 0.7})
+            ends += [*(si[index] - si[f"{index}_conf"]), *(si[index] + si[f"{index}_conf"])]
         ax.set_yticks(y, [plain_name(n) for n in names])
         ax.invert_yaxis()
-        ax.set_title(title, loc="left")
-        ax.set_xlim(0, 1)
-    axes[-1].set_xlabel("Share of the outcome's variance explained (Sobol index)")
-    axes[0].legend(loc="lower right", title="lines: 95% confidence", title_fontsize=6)
+        ax.set_title(outcome_title(output), loc="left")
+        ax.axvline(0, color=colors.REFERENCE, lw=0.6)
+    # from the data: every bar and interval shown, zero included
+    pad = 0.03 * (max(max(ends), 0) - min(min(ends), 0))
+    axes[-1].set_xlim(min(min(ends), 0) - pad, max(max(ends), 0) + pad)
+    axes[-1].set_xlabel("Share of the outcome's variance\nexplained (Sobol index)")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower left",
+               title="lines: 95% confidence intervals", title_fontsize=6,
+               alignment="left")
     return fig

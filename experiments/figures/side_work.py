@@ -9,6 +9,6 @@ EXPERIMENT = "side_work"
 
 def plot(data):
     summary = data["summary"]
-    return shares_against_hike(summary, interval="ci", styles=(
-        ("", "-", summary["side_work"]),
-        (", no side work", "--", ~summary["side_work"])))
+    return shares_against_hike(data, interval="ci", styles=(
+        ("with side work", "-", summary["side_work"]),
+        ("no side work", "--", ~summary["side_work"])))
