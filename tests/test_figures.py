@@ -224,3 +224,23 @@ def test_the_checks_see_labels_on_one_spot_off_the_page_and_on_a_curve():
             assert "peak +35%, right" in [t.get_text() for t in texts(fig)]
         finally:
             plt.close(fig)
+
+
+@pytest.mark.parametrize("posterior, covers", [
+    (None, "chance only"), ({"path": "posterior.csv"}, "calibrated parameters")])
+def test_a_band_says_the_parameters_are_uncertain_only_with_a_posterior(posterior, covers):
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    summary = pd.DataFrame([
+        {"point": p, "hike": h, "sector": "construction_rfe", "outcome": o, "mean": 0.5,
+         "pi_low": 0.4, "pi_high": 0.6}
+        for p, h in enumerate([0.0, 0.5]) for o in plotting.SHARE_PANELS])
+    module = load_script(LAYOUT.figure_scripts / "hike_response.py")
+    with plotting.style():
+        fig = module.plot({"summary": summary, "provenance": {"posterior": posterior}})
+    try:
+        title = " ".join(fig.legends[0].get_title().get_text().split())
+        assert covers in title and "95% of runs" in title
+    finally:
+        plt.close(fig)
