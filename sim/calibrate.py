@@ -15,6 +15,7 @@ serial executor is reproducible for a seed: pyabc's parallel samplers reseed the
 workers.
 """
 
+import functools
 import json
 import math
 import os
@@ -133,22 +134,28 @@ def _sampler(executor: str, jobs: int | None, scheduler: str | None):
     if executor == "serial":
         return sampler.SingleCoreSampler()
     if executor == "processes":
-        # pyabc forks its workers: they leave Ctrl-C to this process and die quietly
-        # when it ends them, rather than run the command line's handlers
-        os.register_at_fork(after_in_child=_quiet_worker)
+        _quiet_forks()
         return sampler.MulticoreEvalParallelSampler(n_procs=jobs)
     if executor == "dask":
         from distributed import Client, LocalCluster
 
-        client = Client(scheduler) if scheduler else Client(
-            LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True))
-        return sampler.DaskDistributedSampler(client, batch_size=4)
+        cluster = None if scheduler else LocalCluster(n_workers=jobs, threads_per_worker=1,
+                                                      processes=True)
+        dask = sampler.DaskDistributedSampler(Client(scheduler or cluster), batch_size=4)
+        dask.local_cluster = cluster  # closed with the client (pyabc closes the client)
+        return dask
     raise ScenarioError(f"--executor must be serial, processes or dask, not {executor!r}")
 
 
-def _quiet_worker():
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+@functools.cache  # once a process: the hook stays for every later fork
+def _quiet_forks():
+    """pyabc forks its workers: they leave Ctrl-C to this process and die quietly when it
+    ends them, rather than run the command line's handlers."""
+    def quiet():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+    os.register_at_fork(after_in_child=quiet)
 
 
 def calibrate(patterns: list[Pattern], priors: list[Prior], out: Path, *,
@@ -167,9 +174,10 @@ def calibrate(patterns: list[Pattern], priors: list[Prior], out: Path, *,
             from None
 
     structures = STRUCTURES if structures is None else structures
-    fitted = [p for p in patterns if not p.fed_input]
+    fitted = [p for p in patterns if p.calibrate]
     if not fitted:
-        raise ScenarioError("no pattern to calibrate to: every one fed the model's input")
+        raise ScenarioError("no pattern to calibrate to: every one fed the model's input "
+                            "or is marked calibrate = false")
     # what a continued calibration must share with the one it continues (a larger budget
     # of populations or simulations may continue a smaller one)
     settings = {"patterns": [asdict(p) for p in fitted], "priors": [asdict(p) for p in priors],
@@ -208,13 +216,17 @@ def calibrate(patterns: list[Pattern], priors: list[Prior], out: Path, *,
             # covariance is nearly singular (a posterior that has narrowed); numpy draws
             # all the same (forked samplers inherit the filter)
             warnings.filterwarnings("ignore", "covariance is not symmetric", RuntimeWarning)
-            if done < budget.populations and history.total_nr_simulations < budget.simulations:
+            finished = done and history.get_all_populations()["epsilon"].iloc[-1] <= 0
+        if not finished and done < budget.populations \
+                and history.total_nr_simulations < budget.simulations:
                 history = abc.run(minimum_epsilon=0.0,
                                   max_nr_populations=budget.populations - done,
                                   max_total_nr_simulations=budget.simulations)
     finally:
-        if hasattr(abc.sampler, "shutdown"):  # a Dask client
+        if hasattr(abc.sampler, "shutdown"):  # a Dask client, and a local cluster
             abc.sampler.shutdown()
+            if abc.sampler.local_cluster is not None:
+                abc.sampler.local_cluster.close()
     record = _record(history, structures, priors, settings, budget, executor, files or {})
     _write(history, record, priors, structures, out)
     return record
@@ -247,6 +259,9 @@ def _record(history, structures, priors, settings, budget, executor, files) -> d
         "epsilons": [float(e) for e in populations["epsilon"]],
         "final_epsilon": float(populations["epsilon"].iloc[-1]),
         "executor": executor,
+        # a serial run is reproducible for its seed; one continued after an interruption
+        # draws anew from [seed, populations done], so it is reproducible given where
+        # it stopped, not equal to an uninterrupted run
         "reproducible": executor == "serial",
         "files": {k: {"path": str(v), "digest": digest(v)} for k, v in files.items()},
         "settings": settings,
@@ -327,8 +342,8 @@ def read_posterior(path: str | Path) -> pd.DataFrame:
         raise ScenarioError(f"{path}: a posterior table has a weight column, one column "
                             f"per parameter and at least one row")
     weights = pd.to_numeric(table["weight"], errors="coerce")
-    if weights.isna().any() or (weights < 0).any() or weights.sum() <= 0:
-        raise ScenarioError(f"{path}: weights must be numbers >= 0, not all 0")
+    if not np.isfinite(weights).all() or (weights < 0).any() or weights.sum() <= 0:
+        raise ScenarioError(f"{path}: weights must be finite numbers >= 0, not all 0")
     for name in table.columns.drop("weight"):
         try:
             check_name(name)

@@ -330,7 +330,8 @@ def cmd_validate(args) -> int:
         posterior = read_posterior(args.posterior)
     table = validate(patterns, structures, seeds=args.seeds, executor=args.executor,
                      jobs=args.jobs, scheduler=args.scheduler, posterior=posterior)
-    out = Path(args.out) if args.out else Layout().validation
+    out = Path(args.out) if args.out else \
+        Layout().posterior_check if args.posterior else Layout().validation
     paths = write(table, out, patterns_file=Path(args.patterns), root_seed=ROOT_SEED,
                   posterior_file=Path(args.posterior) if args.posterior else None)
     if args.json:
@@ -504,8 +505,9 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--posterior", metavar="FILE",
                      help="draw each seed's unsourced parameters from this posterior "
                           "(e.g. results/calibration/posterior.csv): a posterior check")
-    val.add_argument("--out", help="folder for the table and figure "
-                                   "(default: results/validation/)")
+    val.add_argument("--out", help="folder for the table and figure (default: "
+                                   "results/validation/, or results/validation-posterior/ "
+                                   "with --posterior)")
     val.add_argument("--executor", choices=list(EXECUTORS), default="processes")
     val.add_argument("--jobs", type=whole, help="parallel workers (default: all cores)")
     val.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler")

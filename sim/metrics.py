@@ -23,7 +23,7 @@ OUTCOMES = {
     "share_sent_home_injury": "share of workers sent home injured",
     "share_sent_home_collective": "share sent home with their whole site after an escape",
     "share_escaped": "share of workers who escaped",
-    "escapes_per_worker_year": "escapes per worker-year of contract slots",
+    "escapes_per_worker_year": "escapes per worker-year abroad",
     "share_withdrawn": "share of workers whose host withdrew them (an event)",
     "share_still_abroad": "share still abroad when the run stopped (valued as if paid out)",
     "share_missed_goal": "share whose take-home pay, less the entry debt, is below the goal",
@@ -33,7 +33,8 @@ OUTCOMES = {
     "ledger_credit_per_month_usd": "median, over those who completed, of what was credited "
                                    "to the ledger per month abroad, USD (before deductions)",
     "ledger_share_of_gross": "what was credited to the workers' ledgers / their gross pay "
-                             "(the worker's share of what the host pays)",
+                             "(the worker's share of what the host pays; under the firm "
+                             "the credits include team loans repaid to the worker)",
     "payout_share_of_large_ledgers": "median, over those who completed with a ledger of "
                                      f"{LARGE_LEDGER_USD:,.0f} USD or more, of the share "
                                      "of it paid out",
@@ -47,8 +48,8 @@ OUTCOMES = {
                                    "reserve or credit for workers short of it",
     "state_share_of_gross": "quota paid / gross earnings",
     "mean_hours_per_day": "hours per day over all days worked",
-    "days_needed_share": "share of the days worked that, at a normal day's hours and the "
-                         "pay earned, would just pay the quota due and living costs",
+    "days_needed_share": "share of the days worked that, at the pay a day of main work "
+                         "earned, would just pay the quota due and living costs",
     "berry_kg_needed_per_month": "kg of berries a logger must sell to pay a month of the "
                                  "quota in force, over the off-season months lived (loggers)",
 }
@@ -59,27 +60,26 @@ SHARE_OUTCOMES = {name for name in OUTCOMES
                   if name.startswith("share_") or name == "quota_shortfall_share"}
 
 
-def outcomes(w: Workers, months_run: int, normal_hours: float, firms: Firms | None = None,
+def outcomes(w: Workers, months_run: int, firms: Firms | None = None,
              berry_kg: float = math.nan) -> dict:
     """The run's outcomes, overall and in ``by_sector`` for each sector present.
 
     ``firms`` are the dispatching firms' accounts (None when each worker pays its own
     quota: no firm stands in between). Workers still abroad when the run stops are
     valued as if paid out then; outcomes over nobody (no one completed, no loggers)
-    are NaN. ``normal_hours`` is a normal working day (``days_needed_share``)."""
-    result = _outcomes(w, np.ones(w.n, dtype=bool), months_run, normal_hours, firms, None,
-                       berry_kg)
+    are NaN."""
+    result = _outcomes(w, np.ones(w.n, dtype=bool), months_run, firms, None, berry_kg)
     logging = SECTOR_KEYS.index("logging_rfe")
     result["by_sector"] = {
-        key: _outcomes(w, w.sector == s, months_run, normal_hours, firms, s,
+        key: _outcomes(w, w.sector == s, months_run, firms, s,
                        berry_kg if s == logging else math.nan)
         for s, key in enumerate(SECTOR_KEYS) if (w.sector == s).any()
     }
     return result
 
 
-def _outcomes(w: Workers, rows: np.ndarray, months_run: int, normal_hours: float,
-              firms: Firms | None, sector: int | None, berry_kg: float) -> dict:
+def _outcomes(w: Workers, rows: np.ndarray, months_run: int, firms: Firms | None,
+              sector: int | None, berry_kg: float) -> dict:
     n = rows.sum()
     status = w.status[rows]
     home_arrears = (status == economy.HOME_ARREARS).mean()
@@ -105,19 +105,20 @@ def _outcomes(w: Workers, rows: np.ndarray, months_run: int, normal_hours: float
             - take_home[abroad].sum()
         covered = firms.covered[mine].sum()
     credit_per_month = w.credited[rows][completed] / w.months_abroad[rows][completed]
-    owed = (w.ledger[rows] - w.arrears[rows])[completed]  # as firms.settlement reads it
+    # what is owed at departure, as the firm's settlement reads it (the founding
+    # structure pays out on the ledger alone, so its workers with arrears read high)
+    owed = (w.ledger[rows] - w.arrears[rows])[completed]
     large = owed >= LARGE_LEDGER_USD
-    main_hours = w.hours_worked[rows].sum()
-    # main pay per hour, times a normal day, over the days worked
-    normal_pay = ((gross - w.side[rows].sum()) / main_hours * normal_hours
-                  * w.days_worked[rows].sum()) if main_hours else 0.0
+    main_pay = gross - w.side[rows].sum()
+    years_abroad = w.months_abroad[rows].sum() / 12
     return {
         "share_sent_home": float(home_arrears + home_injury + home_collective),
         "share_sent_home_arrears": float(home_arrears),
         "share_sent_home_injury": float(home_injury),
         "share_sent_home_collective": float(home_collective),
         "share_escaped": float((status == economy.ESCAPED).mean()),
-        "escapes_per_worker_year": float((status == economy.ESCAPED).sum() / slot_years),
+        "escapes_per_worker_year": float((status == economy.ESCAPED).sum() / years_abroad)
+        if years_abroad else math.nan,
         "share_withdrawn": float((status == economy.WITHDRAWN).mean()),
         "share_still_abroad": float(abroad.mean()),
         "share_missed_goal": float(missed_goal(take_home, w.debt[rows], w.goal[rows]).mean()),
@@ -135,8 +136,8 @@ def _outcomes(w: Workers, rows: np.ndarray, months_run: int, normal_hours: float
         "state_share_of_gross": float(w.quota_paid[rows].sum() / gross) if gross else 0.0,
         "mean_hours_per_day": float(w.hours_worked[rows].sum() / w.days_worked[rows].sum())
         if w.days_worked[rows].sum() else 0.0,
-        "days_needed_share": float((due + w.living[rows].sum()) / normal_pay)
-        if normal_pay else math.nan,
+        "days_needed_share": float((due + w.living[rows].sum()) / main_pay)
+        if main_pay else math.nan,
         "berry_kg_needed_per_month": float(berry_kg),
         "n_workers": int(n),
     }

@@ -375,7 +375,7 @@ class QuotaModel(mesa.Model):
         firms_ = self.firms if self.p["quota_payer"] == "firm" else None
         kg = self.berry_kg_months[0] / self.berry_kg_months[1] if self.berry_kg_months[1] \
             else float("nan")
-        result = outcomes(self.workers, self.month, self.p["normal_hours"], firms_, kg)
+        result = outcomes(self.workers, self.month, firms_, kg)
         if self.p["end_year"]:
             result["by_year"] = by_year(self.datacollector.get_model_vars_dataframe(),
                                         self.p["start_year"], self.p["start_month"])

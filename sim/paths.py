@@ -36,6 +36,11 @@ class Layout:
         return self.results / "validation"
 
     @property
+    def posterior_check(self) -> Path:
+        """``quotasim validate --posterior``'s, kept apart from the committed validation."""
+        return self.results / "validation-posterior"
+
+    @property
     def calibration(self) -> Path:
         """``quotasim calibrate``'s database, posterior and figures."""
         return self.results / "calibration"

@@ -23,7 +23,7 @@ from sim.sectors import SECTOR_KEYS
 
 PATTERNS_FILE = Path(__file__).parent / "data" / "patterns.toml"
 REQUIRED = ("name", "fact", "source", "scenario", "reads", "range")
-OPTIONAL = ("set", "months", "per", "scale", "log", "fed_input", "bounds")
+OPTIONAL = ("set", "months", "per", "scale", "log", "fed_input", "calibrate", "bounds")
 # the farthest a reading can be from its range: a reading over nobody (no loggers, no one
 # completed) is as far as that; one pattern missed by far does not outweigh the rest
 NAN_DISTANCE = 10.0
@@ -46,6 +46,7 @@ class Pattern:
     scale: float  # a unit of distance outside the range (of log10 values, if log)
     log: bool  # distance on a log scale: for a range over orders of magnitude
     fed_input: bool  # the model's input was built from this number
+    calibrate: bool  # fitted by `quotasim calibrate` (never when fed_input)
     bounds: str  # where the range's limits come from
 
     @property
@@ -57,7 +58,9 @@ class Pattern:
         """The pattern as the run reads it; NaN where the run has nothing to read (a
         sector or a year it does not hold, an outcome over nobody)."""
         total = sum(read(outcomes, path) for path in self.reads)
-        return total / params[self.per] if self.per else total
+        if not self.per:
+            return total
+        return total / params[self.per] if params[self.per] else math.nan
 
     def inside(self, value: float) -> bool:
         return self.low <= value <= self.high  # NaN is never inside
@@ -162,11 +165,12 @@ def _pattern(entry) -> Pattern:
     scale = entry.get("scale", math.log10(high / low) if log else high - low)
     if not _finite(scale) or scale <= 0:
         raise ScenarioError("scale must be a number > 0 (a range of one value needs one)")
-    fed = entry.get("fed_input", False)
-    if not isinstance(fed, bool):
-        raise ScenarioError(f"fed_input must be true or false, not {fed!r}")
+    fed, fit = entry.get("fed_input", False), entry.get("calibrate", True)
+    if not isinstance(fed, bool) or not isinstance(fit, bool):
+        raise ScenarioError(f"fed_input and calibrate must be true or false, not "
+                            f"{fed!r}, {fit!r}")
     return Pattern(entry["name"], entry["fact"], entry["source"], entry["scenario"], changes,
-                   months, reads, per, low, high, float(scale), log, fed,
+                   months, reads, per, low, high, float(scale), log, fed, fit and not fed,
                    entry.get("bounds", ""))
 
 
@@ -174,9 +178,10 @@ def _finite(x) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
 
-def settings(patterns: list[Pattern]) -> dict[str, dict]:
-    """The scenarios the patterns are read from, each once: setting -> parameters."""
-    return {p.setting: {**load_preset(p.scenario)[0], **p.set} for p in patterns}
+def settings(patterns: list[Pattern]) -> dict[str, tuple[dict, dict]]:
+    """The scenarios the patterns are read from, each once: setting -> (the preset's
+    parameters, the pattern's changes)."""
+    return {p.setting: (load_preset(p.scenario)[0], p.set) for p in patterns}
 
 
 def pattern_values(patterns: list[Pattern], structure: dict, seed: int,
@@ -187,9 +192,10 @@ def pattern_values(patterns: list[Pattern], structure: dict, seed: int,
     from sim.model import simulate
 
     values = {}
-    for setting, base in settings(patterns).items():
-        # the structure last: what it fixes (no escapes, say) no particle can undo
-        resolved = validate({**base, **(params or {}), **structure})
+    for setting, (preset, changes) in settings(patterns).items():
+        # a draw gives way to the pattern's scenario, and both to the structure: what it
+        # fixes (no escapes, say) no particle can undo
+        resolved = validate({**preset, **(params or {}), **changes, **structure})
         months = next(p.months for p in patterns if p.setting == setting)
         outcomes = simulate(resolved, seed=seed, months=months).outcomes
         for p in patterns:

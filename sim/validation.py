@@ -58,7 +58,7 @@ def validate(patterns: list[Pattern], structures: dict[str, dict] | None = None,
             rows.append({"structure": name, "pattern": p.name, "source": p.source,
                          "low": p.low, "high": p.high, "mean": mean, "ci_low": low,
                          "ci_high": high, "inside": p.inside(mean), "fed_input": p.fed_input,
-                         "seeds": seeds})
+                         "calibrate": p.calibrate, "seeds": seeds})
     return pd.DataFrame(rows)
 
 
@@ -69,7 +69,8 @@ def _values(item, patterns):
 
 def as_json(table: pd.DataFrame) -> dict:
     """``{"default": NAME, "structures": {NAME: {"inside": k, "total": n, "patterns":
-    [{"name", "inside", "value", "range"}, ...]}}}``"""
+    [{"name", "inside", "value", "range", "fed_input"}, ...]}}}``; k and n count every
+    pattern, those that fed the input included (each pattern says whether it did)."""
     out = {"default": DEFAULT_STRUCTURE, "structures": {}}
     for name, rows in table.groupby("structure", sort=False):
         out["structures"][name] = {
@@ -89,6 +90,8 @@ def format_table(table: pd.DataFrame, structure: str) -> str:
         mark = "yes" if r.inside else "**no**"
         if r.fed_input:
             mark += " (fed the input)"
+        elif not r.calibrate:
+            mark += " (shown, not fitted)"
         lines.append(f"| {r.pattern} | {r.source} | {_num(r.low)} - {_num(r.high)} | "
                      f"{_num(r.mean)} ({_num(r.ci_low)} - {_num(r.ci_high)}) | {mark} |")
     return "\n".join(lines)
