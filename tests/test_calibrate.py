@@ -37,12 +37,12 @@ def synthetic_patterns() -> list[Pattern]:
     """Patterns made by the default structure at ``TRUTH`` (one seed), each a range of
     +-5% around what it gave."""
     shell = [Pattern(name, "synthetic", "the model", "russia-2021", SMALL, None, (path,),
-                     None, 0.0, 1.0, 1.0, False, False, "")
+                     None, 0.0, 1.0, 1.0, False, False, True, "")
              for name, (path, _) in READS.items()]
     made = pattern_values(shell, {}, seed=11, params=TRUTH)
     return [Pattern(p.name, p.fact, p.source, p.scenario, p.set, None, p.reads, None,
                     made[p.name] * 0.95, made[p.name] * 1.05,
-                    made[p.name] * READS[p.name][1], False, False, "")
+                    made[p.name] * READS[p.name][1], False, False, True, "")
             for p in shell]
 
 
@@ -98,6 +98,9 @@ def test_an_interrupted_calibration_continues_where_it_stopped(tmp_path):
     assert more["populations"] == 3
     assert more["epsilons"][:2] == first["epsilons"]
     assert more["simulations"] > first["simulations"]
+    # and once it is done, the same command adds nothing
+    again = calibrate(patterns, PRIORS, tmp_path, budget=Budget(30, 3, 10_000), **args)
+    assert again["simulations"] == more["simulations"] and again["populations"] == 3
     # other settings in the same folder are refused rather than mixed
     with pytest.raises(ValueError, match="holds another calibration"):
         calibrate(patterns, PRIORS, tmp_path, budget=Budget(31, 3, 10_000), **args)
@@ -126,6 +129,7 @@ def test_a_posterior_sweep_is_deterministic_and_its_band_covers_the_parameters(t
     first = sweep(tmp_path, posterior="posterior.csv")
     again = sweep(tmp_path, posterior="posterior.csv")
     pd.testing.assert_frame_equal(first.summary, again.summary)
+    assert first.provenance["posterior"]["draws"] == again.provenance["posterior"]["draws"]
     seeds_only = sweep(tmp_path)
     for name in ("median_take_home_usd", "share_missed_goal"):
         def width(result):
@@ -150,6 +154,12 @@ def test_each_replicate_draws_its_row_from_the_posterior(tmp_path):
     # with common random numbers, replicate r runs the same draw at every hike
     by = {(r.point, r.replicate): r.params["living_cost_usd"] for r in exp.runs}
     assert all(by[0, r] == by[1, r] for r in range(6))
+    # without them, each point draws its own
+    own = experiment_from_dict({"replicates": 6, "fixed": {"n_workers": 100},
+                                "vary": {"hike": [0.0, 0.5]}, "posterior": path.name,
+                                "common_random_numbers": False}, folder=tmp_path)
+    assert len(own.posterior["draws"]) == 2 and own.posterior["draws"][0] != \
+        own.posterior["draws"][1]
 
 
 @pytest.mark.parametrize("text, says", [
@@ -157,6 +167,7 @@ def test_each_replicate_draws_its_row_from_the_posterior(tmp_path):
     ("weight,colour\n1,5\n", "unknown parameter 'colour'"),
     ("living_cost_usd\n100\n", "a weight column"),
     ("weight,living_cost_usd\n-1,100\n", "weights must be"),
+    ("weight,living_cost_usd\ninf,100\n1,90\n", "weights must be"),
     ("weight,living_cost_usd\n", "at least one row"),
 ])
 def test_a_malformed_posterior_file_is_one_line_and_exit_2(tmp_path, capsys, text, says):

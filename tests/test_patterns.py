@@ -50,6 +50,14 @@ def test_distance_is_zero_inside_and_grows_outside(patterns):
     assert escapes.log and escapes.distance(0.0) >= escapes.distance(1e-5) > 0
 
 
+def test_a_reading_per_a_parameter_of_zero_is_nothing_to_read(patterns):
+    entries = next(p for p in patterns if p.per)
+    outcomes = {"by_year": {"2023": {"arrivals": 5}, "2024": {"arrivals": 5,
+                                                             "abroad_end": 5}}}
+    assert entries.value(outcomes, {entries.per: 0.5}) == 10
+    assert math.isnan(entries.value(outcomes, {entries.per: 0.0}))
+
+
 def test_read_walks_the_run_json_and_gives_nan_where_the_run_has_nothing():
     outcomes = {"share_escaped": 0.1, "by_sector": {"logging_rfe": {"share_escaped": 0.2}},
                 "by_year": {"2023": {"arrivals": 5}}}
