@@ -124,7 +124,8 @@ def _num(x: float) -> str:
 
 def figure(table: pd.DataFrame):
     """Pattern by structure: each cell the model's mean, green inside the range, red
-    outside (pale for the patterns that fed the input)."""
+    outside (pale for the patterns that fed the input, hatched for those shown but not
+    fitted)."""
     from matplotlib.colors import to_rgba
 
     from sim.plotting import plt
@@ -137,7 +138,8 @@ def figure(table: pd.DataFrame):
         x, y = structures.index(r.structure), names.index(r.pattern)
         colour = to_rgba(colors.INSIDE if r.inside else colors.OUTSIDE,
                          0.35 if r.fed_input else 0.85)
-        ax.add_patch(_cell(x, y, colour))
+        ax.add_patch(_cell(x, y, colour, hatch=None if r.calibrate or r.fed_input
+                           else "///"))
         ax.text(x, y, _num(r.mean), ha="center", va="center", fontsize=7)
     ranges = table.drop_duplicates("pattern").set_index("pattern")
     ax.set_yticks(range(len(names)), [f"{n}\n[{_num(ranges.low[n])}, {_num(ranges.high[n])}]"
@@ -146,18 +148,20 @@ def figure(table: pd.DataFrame):
     ax.set_xlim(-0.5, len(structures) - 0.5)
     ax.set_ylim(len(names) - 0.5, -0.5)
     ax.tick_params(length=0)
+    ax.grid(False)
     for side in ax.spines.values():
         side.set_visible(False)
     ax.set_title("Reported patterns (range) against each structure's mean over seeds:\n"
-                 "green inside, red outside, pale = the number fed the model's input",
-                 fontsize=8)
+                 "green inside, red outside; pale: met by construction or fed the model's "
+                 "input; hatched: shown, not fitted", fontsize=8)
     return fig
 
 
-def _cell(x, y, colour):
+def _cell(x, y, colour, hatch=None):
     from matplotlib.patches import Rectangle
 
-    return Rectangle((x - 0.48, y - 0.46), 0.96, 0.92, facecolor=colour, edgecolor="none")
+    return Rectangle((x - 0.48, y - 0.46), 0.96, 0.92, facecolor=colour, hatch=hatch,
+                     edgecolor="white" if hatch else "none", lw=0)
 
 
 def write(table: pd.DataFrame, folder: Path, *, patterns_file: Path, root_seed: int,
