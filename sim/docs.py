@@ -64,6 +64,7 @@ def with_results(text: str) -> str:
 def calibration_text(record: dict) -> str:
     """A calibration's record in a few lines: budget, structures, posterior intervals."""
     from sim.scenario import SPECS
+    from sim.validation import plain_number as num
 
     lines = [f"The committed calibration (`results/calibration/`): "
              f"{record['simulations']:,} simulations in {record['populations']} populations "
@@ -77,8 +78,8 @@ def calibration_text(record: dict) -> str:
     for prior in record["settings"]["priors"]:
         q = record["posterior_90"][prior["name"]]
         lines.append(f"| `{prior['name']}` | {SPECS[prior['name']].unit} | "
-                     f"{prior['low']:g} - {prior['high']:g} | {q['q05']:.3g} | "
-                     f"{q['q50']:.3g} | {q['q95']:.3g} |")
+                     f"{num(prior['low'])} - {num(prior['high'])} | {num(q['q05'])} | "
+                     f"{num(q['q50'])} | {num(q['q95'])} |")
     return "\n".join(lines)
 
 

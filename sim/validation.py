@@ -92,8 +92,8 @@ def format_table(table: pd.DataFrame, structure: str) -> str:
             mark += " (fed the input)"
         elif not r.calibrate:
             mark += " (shown, not fitted)"
-        lines.append(f"| {r.pattern} | {r.source} | {_num(r.low)} - {_num(r.high)} | "
-                     f"{_num(r.mean)} ({_num(r.ci_low)} - {_num(r.ci_high)}) | {mark} |")
+        lines.append(f"| {r.pattern} | {r.source} | {plain_number(r.low)} - {plain_number(r.high)} | "
+                     f"{plain_number(r.mean)} ({plain_number(r.ci_low)} - {plain_number(r.ci_high)}) | {mark} |")
     return "\n".join(lines)
 
 
@@ -110,7 +110,8 @@ def format_matrix(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def _num(x: float) -> str:
+def plain_number(x: float) -> str:
+    """A number as a table shows it: thousands separated, three significant figures."""
     if np.isnan(x):
         return "-"
     if x == 0:
@@ -140,9 +141,9 @@ def figure(table: pd.DataFrame):
                          0.35 if r.fed_input else 0.85)
         ax.add_patch(_cell(x, y, colour, hatch=None if r.calibrate or r.fed_input
                            else "///"))
-        ax.text(x, y, _num(r.mean), ha="center", va="center", fontsize=7)
+        ax.text(x, y, plain_number(r.mean), ha="center", va="center", fontsize=7)
     ranges = table.drop_duplicates("pattern").set_index("pattern")
-    ax.set_yticks(range(len(names)), [f"{n}\n[{_num(ranges.low[n])}, {_num(ranges.high[n])}]"
+    ax.set_yticks(range(len(names)), [f"{n}\n[{plain_number(ranges.low[n])}, {plain_number(ranges.high[n])}]"
                                       for n in names], fontsize=7)
     ax.set_xticks(range(len(structures)), structures, fontsize=7, rotation=15)
     ax.set_xlim(-0.5, len(structures) - 0.5)
