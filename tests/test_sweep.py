@@ -452,7 +452,11 @@ def test_ctrl_c_is_one_line_and_keeps_the_finished_runs(tmp_path, executor):
     out = tmp_path / "out"
     proc = sweep_process(spec, out, executor)
     wait_for(lambda: chunk_files(out), "a chunk was stored", proc)
+    # paused while Ctrl-C arrives, so that however fast the machine, the sweep cannot
+    # finish its other runs first
+    os.kill(proc.pid, signal.SIGSTOP)
     os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
+    os.kill(proc.pid, signal.SIGCONT)
     err = proc.communicate()[1].decode().strip().splitlines()
     assert proc.returncode == 130
     assert err[-1].startswith("quotasim: interrupted")
