@@ -448,7 +448,10 @@ def test_malformed_spec_never_reaches_a_run(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("executor", ["serial", "processes", "dask"])
 def test_ctrl_c_is_one_line_and_keeps_the_finished_runs(tmp_path, executor):
-    spec = write(tmp_path, BIG.replace("replicates = 8", "replicates = 30"))
+    # runs of 20,000 workers: seconds of work left after the first chunk is stored, so a
+    # test process slowed by a busy machine still interrupts a sweep that is running
+    spec = write(tmp_path, BIG.replace("replicates = 8", "replicates = 30")
+                 .replace("n_workers = 4000", "n_workers = 20000"))
     out = tmp_path / "out"
     proc = sweep_process(spec, out, executor)
     wait_for(lambda: chunk_files(out), "a chunk was stored", proc)
