@@ -227,30 +227,43 @@ def calibrate(patterns: list[Pattern], priors: list[Prior], out: Path, *,
             abc.sampler.shutdown()
             if abc.sampler.local_cluster is not None:
                 abc.sampler.local_cluster.close()
-    record = _record(history, structures, priors, settings, budget, executor, files or {})
-    _write(history, record, priors, structures, out)
+    probabilities, posterior = _results(history, list(structures), priors)
+    record = _record(history, probabilities, posterior, priors, settings, budget, executor,
+                     files or {})
+    _write(probabilities, posterior, record, priors, out)
     return record
 
 
-def _record(history, structures, priors, settings, budget, executor, files) -> dict:
+def _results(history, names: list[str], priors) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each structure's probability by population (columns named), and the posterior of
+    the default structure (or, if it died out, the most probable): ``weight`` and one
+    column per parameter, its ``attrs["structure"]`` naming the structure."""
+    probabilities = history.get_model_probabilities().reindex(
+        columns=range(len(names)), fill_value=0.0)
+    probabilities.columns = names
+    final = probabilities.iloc[-1]
+    chosen = DEFAULT_STRUCTURE if final.get(DEFAULT_STRUCTURE, 0) > 0 else final.idxmax()
+    frame, weights = history.get_distribution(m=names.index(chosen))
+    posterior = frame[[p.name for p in priors]].reset_index(drop=True)
+    posterior.insert(0, "weight", weights / weights.sum())
+    posterior.attrs["structure"] = chosen
+    return probabilities.rename_axis("population"), posterior
+
+
+def _record(history, probabilities, posterior, priors, settings, budget, executor,
+            files) -> dict:
     from pyabc.weighted_statistics import weighted_quantile
 
-    names = list(structures)
-    probabilities = history.get_model_probabilities().reindex(columns=range(len(names)),
-                                                               fill_value=0.0)
-    final = probabilities.iloc[-1]
-    chosen = names.index(DEFAULT_STRUCTURE) if DEFAULT_STRUCTURE in names \
-        and final[names.index(DEFAULT_STRUCTURE)] > 0 else int(final.idxmax())
-    frame, weights = history.get_distribution(m=chosen)
     populations = history.get_all_populations()
     populations = populations[populations["t"] >= 0]
     particles = history.get_nr_particles_per_population()
     intervals = {p.name: {f"q{int(q * 100):02d}": float(weighted_quantile(
-        frame[p.name].to_numpy(), weights, alpha=q)) for q in (0.05, 0.5, 0.95)}
-        for p in priors}
+        posterior[p.name].to_numpy(), posterior["weight"].to_numpy(), alpha=q))
+        for q in (0.05, 0.5, 0.95)} for p in priors}
     return {
-        "structure": names[chosen],
-        "structure_probabilities": {n: float(final[i]) for i, n in enumerate(names)},
+        "structure": posterior.attrs["structure"],
+        "structure_probabilities": {n: float(p) for n, p in
+                                    probabilities.iloc[-1].items()},
         "posterior_90": intervals,
         "populations": int(len(populations)),
         "simulations": int(history.total_nr_simulations),
@@ -270,21 +283,14 @@ def _record(history, structures, priors, settings, budget, executor, files) -> d
     }
 
 
-def _write(history, record, priors, structures, out: Path) -> None:
+def _write(probabilities, posterior, record, priors, out: Path) -> None:
     from sim.plotting import save, style
 
-    names = list(structures)
-    frame, weights = history.get_distribution(m=names.index(record["structure"]))
-    table = frame[[p.name for p in priors]].reset_index(drop=True)
-    table.insert(0, "weight", weights / weights.sum())
-    table.to_csv(out / "posterior.csv", index=False)
-    probabilities = history.get_model_probabilities().reindex(
-        columns=range(len(names)), fill_value=0.0)
-    probabilities.columns = names
-    probabilities.rename_axis("population").to_csv(out / "structures.csv")
+    posterior.to_csv(out / "posterior.csv", index=False)
+    probabilities.to_csv(out / "structures.csv")
     (out / "posterior.json").write_text(json.dumps(record, indent=2) + "\n")
     with style():
-        save(marginals(table, priors, record), out / "marginals")
+        save(marginals(posterior, priors, record), out / "marginals")
 
 
 def marginals(posterior: pd.DataFrame, priors: list[Prior], record: dict):

@@ -178,10 +178,10 @@ def _finite(x) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
 
-def settings(patterns: list[Pattern]) -> dict[str, tuple[dict, dict]]:
+def settings(patterns: list[Pattern]) -> dict[str, tuple[dict, dict, int | None]]:
     """The scenarios the patterns are read from, each once: setting -> (the preset's
-    parameters, the pattern's changes)."""
-    return {p.setting: (load_preset(p.scenario)[0], p.set) for p in patterns}
+    parameters, the pattern's changes, the months)."""
+    return {p.setting: (load_preset(p.scenario)[0], p.set, p.months) for p in patterns}
 
 
 def pattern_values(patterns: list[Pattern], structure: dict, seed: int,
@@ -192,11 +192,10 @@ def pattern_values(patterns: list[Pattern], structure: dict, seed: int,
     from sim.model import simulate
 
     values = {}
-    for setting, (preset, changes) in settings(patterns).items():
+    for setting, (preset, changes, months) in settings(patterns).items():
         # a draw gives way to the pattern's scenario, and both to the structure: what it
         # fixes (no escapes, say) no particle can undo
         resolved = validate({**preset, **(params or {}), **changes, **structure})
-        months = next(p.months for p in patterns if p.setting == setting)
         outcomes = simulate(resolved, seed=seed, months=months).outcomes
         for p in patterns:
             if p.setting == setting:
