@@ -1015,9 +1015,12 @@ def Page(explorer: Explorer | None = None):
     # click has announced a newer one)
     version.get()
     rendered = explorer.changes  # read first: this render shows at least these changes
+    # the flags before the frame: a change applied or a month played after they are read
+    # can only make the frame newer, never leave an old frame marked as settled (read the
+    # other way round, a Reset applied between the two reads showed the month before it
+    # with nothing running, and a test saw that page as final)
+    computing, looping = explorer.applying, explorer.loops > 0
     frame = explorer.latest
-    computing = explorer.applying
-    solara.use_effect(lambda: explorer.showing(rendered))  # after every render
 
     def refresh():
         version.set(explorer.changes)
@@ -1062,9 +1065,13 @@ def Page(explorer: Explorer | None = None):
     applier = solara.lab.use_task(apply_asked, dependencies=None)
 
     def change(edit, month: int | None = None, load: bool = False):
+        # asked before Play is switched off: the Play loop can end (and the page show
+        # no loop) only once the change is marked as being applied, so no render shows
+        # the old frame with nothing running, as if it were the new start
+        start = explorer.ask(edit, month, load)
         if month == 0:  # a new start (Reset, another preset) waits for Play
             playing.set(False)
-        if explorer.ask(edit, month, load):
+        if start:
             applier()
         refresh()
 
@@ -1074,10 +1081,16 @@ def Page(explorer: Explorer | None = None):
 
     # the bar reports the page's state once all of this render has been sent: set after
     # the render, so in the next one
-    status = {"data-seq": str(frame.seq), "data-playing": str(explorer.loops > 0).lower(),
+    status = {"data-seq": str(frame.seq), "data-playing": str(looping).lower(),
               "data-computing": str(computing).lower()}
     reported, set_reported = solara.use_state(status)
     solara.use_effect(lambda: set_reported(status), [tuple(status.values())])
+
+    def shown():  # after every render: the page shows these changes once the bar does too
+        if reported == status:
+            explorer.showing(rendered)
+
+    solara.use_effect(shown)
 
     with solara.Div(classes=["qs-page"]) as page:
         solara.Title(TITLE)  # the page's, the deepest: solara's own is "App"

@@ -407,3 +407,37 @@ def test_changes_made_while_one_is_applied_are_gathered(page):
     assert "B<br><span>hike +10.0% from May 2021</span>" in page.text
     assert page.explorer.latest.setup.b["hike"] == 0.1
     assert page.explorer.seq - before <= 10
+
+
+class SlowAsking(app.Explorer):
+    """A click's handler slowed at the worst moment: a change asked for under Play is
+    taken up only once the Play loop has ended (or after a second, if the loop cannot
+    end before it is taken up)."""
+
+    def ask(self, edit, month=None, load=False):
+        with self.shown:
+            self.shown.wait_for(lambda: self.loops == 0, timeout=1.0)
+        return super().ask(edit, month, load)
+
+
+def test_after_reset_under_play_the_page_never_reports_the_old_month_as_settled():
+    """CI saw Reset pressed under Play leave the page at month 3 with nothing running:
+    the Play loop had ended before the Reset was marked as being applied, and a render
+    between the two reported the old frame as final."""
+    page = Page(explorer_class=SlowAsking)
+    try:
+        bar = page.rc.find(v.Html, class_="qs-bar").widget
+        reported = []
+        bar.observe(lambda change: reported.append(dict(change["new"])), "attributes")
+        page.button("▶").click()
+        page.explorer.wait(lambda: page.explorer.latest.month >= 2)
+        reported.clear()
+        page.click("Reset")
+        new_start = page.explorer.latest
+        assert new_start.month == 0 and "month 0 of" in page.date
+        settled = [r for r in reported
+                   if r["data-playing"] == "false" and r["data-computing"] == "false"]
+        # the only settled page after the click is the new start's
+        assert settled and all(int(r["data-seq"]) == new_start.seq for r in settled), reported
+    finally:
+        page.close()
