@@ -174,11 +174,15 @@ class ChunkStore:
         for path in sorted(self.folder.glob("chunk-*.runs.parquet")):
             stem = path.name.removesuffix(".runs.parquet")
             try:
-                runs = self._read_runs(path, stem)
+                frame = self._read_runs(path, stem)
+                runs = frame.to_dict("records")
                 mine = [row for row in runs if row["run_id"] in wanted]
                 stored.others += len(runs) - len(mine)
                 if not mine:
+                    # not checked further: an older version's runs may lack an outcome
+                    # added since, and are kept, not moved aside as damaged
                     continue
+                self._check_outcomes(frame)
                 tables = {name: self._read_per_run(stem, name) for name in per_run}
             except ValueError as e:
                 stored.damaged.append(f"{self.folder / stem}: damaged ({e}); its runs will "
@@ -198,7 +202,8 @@ class ChunkStore:
                         stored.per_run[name][run_id] = tables[name][run_id]
         return stored
 
-    def _read_runs(self, path: Path, stem: str) -> list[dict]:
+    def _read_runs(self, path: Path, stem: str) -> pd.DataFrame:
+        """A chunk's runs table, whose run ids and errors are checked."""
         try:
             frame = read_parquet(path)
         except (OSError, pa.ArrowException) as e:
@@ -209,13 +214,16 @@ class ChunkStore:
         if not all(isinstance(x, str) and len(x) == RUN_ID_LENGTH for x in ids) \
                 or not all(isinstance(x, str) for x in frame["error"]):
             raise ValueError("run ids or errors of the wrong type")
+        if f"chunk-{chunk_id(ids.tolist())}" != stem:
+            raise ValueError("its runs do not match its name")
+        return frame
+
+    @staticmethod
+    def _check_outcomes(frame: pd.DataFrame) -> None:
         missing = [c for c in OUTCOME_COLUMNS if c not in frame.columns
                    or frame[c].dtype != "float64"]
         if missing:
             raise ValueError(f"outcome {missing[0]} missing or not a number")
-        if f"chunk-{chunk_id(ids.tolist())}" != stem:
-            raise ValueError("its runs do not match its name")
-        return frame.to_dict("records")
 
     def _read_per_run(self, stem: str, name: str) -> dict[str, pd.DataFrame] | None:
         path = self.folder / f"{stem}.{name}.parquet"

@@ -259,6 +259,22 @@ def test_another_design_keeps_the_stored_runs_and_says_so(tmp_path):
     assert before <= set((out / "chunks").iterdir())  # nothing of the old design is lost
 
 
+def test_an_older_versions_chunks_are_kept_as_another_design_not_damaged(tmp_path, tiny):
+    """Runs stored by a version with fewer outcomes (before an outcome was added) belong
+    to another design: kept where they are and counted, not moved aside as damaged."""
+    out = tmp_path / "out"
+    run_experiment(tiny, out=out)
+    for path in chunk_files(out):  # as the version before ``ledger_share_of_gross``
+        pd.read_parquet(path).drop(columns="ledger_share_of_gross").to_parquet(path)
+    before = set((out / "chunks").iterdir())
+    other = load_experiment(write(tmp_path, TINY.replace("root_seed = 7", "root_seed = 8")))
+    messages = []
+    run_experiment(other, out=out, log=messages.append)
+    assert not any("damaged" in m for m in messages), messages
+    assert any("18 stored runs belong to another design" in m for m in messages)
+    assert before <= set((out / "chunks").iterdir())
+
+
 def test_a_damaged_chunk_is_reported_and_recomputed(tmp_path, tiny):
     out = tmp_path / "out"
     run_experiment(tiny, out=out)
