@@ -796,7 +796,13 @@ html { overflow-y: auto; }
   .qs-side { display: contents; }
   .qs-head { position: sticky; top: %(header)dpx; z-index: 4; padding-bottom: 4px;
              border-bottom: 1px solid #ccc; }
-  .qs-headline { display: block; }
+  /* the headline lies over the page under the buttons, out of the flow (so that
+     showing it moves nothing), and shows once the full answer's first rows have gone
+     up under the buttons: never the same rows twice on the screen */
+  .qs-headline { display: block; visibility: hidden; position: absolute; left: 0; right: 0;
+                 top: 100%%; padding: 0 8px 4px; background: white;
+                 border-bottom: 1px solid #ccc; }
+  .qs-answer-above .qs-headline { visibility: visible; }
   .qs-headline .qs-answer { margin-top: 4px; }
   .qs-plots { grid-template-columns: minmax(0, 1fr); }
   /* a plot at its own size, readable, scrolled sideways rather than shrunk */
@@ -815,10 +821,40 @@ def Layout(children=[]):
         solara.Style(CSS)
         solara.HTML(tag="header", unsafe_innerHTML=html.escape(HEADING), classes=["qs-header"])
         solara.Div(children=children)
+        HeadlineWatch.element()
     return main
 
 
 HEADING = "quotasim: a quota hike, A against B"
+
+
+class HeadlineWatch(v.VuetifyTemplate):
+    """Marks the page (its body) ``qs-answer-above`` while the full answer's first row is above the
+    bottom of the buttons (scrolled up under them), so that on a narrow screen the
+    headline shows then and only then (``CSS``)."""
+
+    template = traitlets.Unicode("""
+<template><span class="qs-headline-watch" style="display: none"></span></template>
+<script>
+module.exports = {
+  mounted() {
+    this.update = () => {
+      const head = document.querySelector(".qs-head");
+      const row = document.querySelector(".qs-summary tbody tr");
+      const above = !!head && !!row
+          && row.getBoundingClientRect().top < head.getBoundingClientRect().bottom;
+      document.body.classList.toggle("qs-answer-above", above);
+    };
+    window.addEventListener("scroll", this.update, { passive: true });
+    window.addEventListener("resize", this.update);
+    this.update();
+  },
+  destroyed() {
+    window.removeEventListener("scroll", this.update);
+    window.removeEventListener("resize", this.update);
+  },
+};
+</script>""").tag(sync=True)
 
 
 class Collapsible(v.VuetifyTemplate):

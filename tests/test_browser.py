@@ -288,6 +288,32 @@ def test_on_a_phone_the_answer_comes_first_and_step_works(browser, server, serve
     assert server_errors(server_log.read_text()[len(before):]) == []
 
 
+def test_on_a_phone_the_headline_shows_only_once_the_full_answer_is_scrolled_away(
+        browser, server):
+    """The review of issue 14: on a phone the headline repeated the full answer's first
+    rows right above them. It now shows only once those rows have gone up under the
+    buttons, and showing it moves nothing on the page."""
+    phone = view.Session(browser, server, viewport=view.PHONE)
+    page, headline = phone.page, phone.page.locator(".qs-headline")
+    phone.settle()
+    view.expect(phone.panel).to_be_in_viewport()
+    view.expect(headline).to_be_hidden()
+
+    def plot_top() -> float:  # in the document, not the screen
+        return page.evaluate("document.querySelector('.qs-plot').getBoundingClientRect().top"
+                             " + window.scrollY")
+
+    before = plot_top()
+    page.locator(".qs-plot").first.scroll_into_view_if_needed()
+    view.expect(headline).to_be_visible()
+    view.expect(headline.locator('td[data-row="share_sent_home"]').first).to_be_in_viewport()
+    assert plot_top() == before
+    page.evaluate("window.scrollTo(0, 0)")
+    view.expect(headline).to_be_hidden()
+    phone.close()
+    assert phone.errors == []
+
+
 @pytest.mark.parametrize("viewport, answer", [(view.VIEWPORT, view.SUMMARY),
                                               (view.PHONE, ".qs-headline")])
 def test_the_answer_stays_in_view_while_a_policy_is_changed(browser, server, server_log,
