@@ -27,6 +27,11 @@ HERE = Path(__file__).resolve().parent
 # checks that every module the model imports is here)
 MODEL_MODULES = ("economy.py", "firms.py", "agents.py", "model.py", "sectors.py",
                  "workforce.py", "metrics.py", "record.py", "summary.py", "history.py")
+# the modules that analyse an experiment's runs into its tables of Sobol indices and
+# PRIM's boxes, and the packages they call: a change to them makes those tables stale
+# (they are made again from the stored runs; no run is computed again)
+ANALYSIS_MODULES = ("sensitivity.py", "discovery.py")
+ANALYSIS_PACKAGES = ("SALib", "ema_workbench")
 # the tables the model reads (the dispatch schedules, events, the rouble, the quotas)
 MODEL_DATA = "data"
 # packages whose version can change a run's numbers (random streams, floating point)
@@ -42,11 +47,31 @@ def model_fingerprint() -> str:
     return fingerprint(HERE)
 
 
+@cache
+def analysis_fingerprint() -> str:
+    """The fingerprint of the analysis code (``ANALYSIS_MODULES``) and of the versions
+    of the packages it calls."""
+    digest = hashlib.sha256()
+    _add_code(digest, HERE, ANALYSIS_MODULES)
+    for name in ANALYSIS_PACKAGES:
+        digest.update(f"{name}={package_version(name)}".encode())
+    return digest.hexdigest()[:16]
+
+
 def fingerprint(folder: Path) -> str:
     """A hash of the model modules in ``folder`` as Python reads them (comments, blank
     lines and docstrings do not count, every statement does) and of its tables."""
     digest = hashlib.sha256()
-    for name in MODEL_MODULES:
+    _add_code(digest, folder, MODEL_MODULES)
+    for table in sorted((folder / MODEL_DATA).glob("*.csv")):
+        digest.update(table.name.encode())
+        digest.update(table.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _add_code(digest, folder: Path, modules: tuple[str, ...]) -> None:
+    """Feed ``digest`` the modules' code without comments and docstrings."""
+    for name in modules:
         tree = ast.parse((folder / name).read_text())
         for node in ast.walk(tree):
             body = getattr(node, "body", None)
@@ -56,10 +81,6 @@ def fingerprint(folder: Path) -> str:
                 node.body = body[1:] or [ast.Pass()]
         digest.update(name.encode())
         digest.update(ast.dump(tree, include_attributes=False).encode())
-    for table in sorted((folder / MODEL_DATA).glob("*.csv")):
-        digest.update(table.name.encode())
-        digest.update(table.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def package_version(name: str) -> str | None:
@@ -89,6 +110,7 @@ def identity() -> dict:
     """What every stored result says about the code that made it."""
     commit, dirty = git_state()
     return {"quotasim": sim.__version__, "model_fingerprint": model_fingerprint(),
+            "analysis_fingerprint": analysis_fingerprint(),
             "git_commit": commit, "git_dirty": dirty, "versions": recorded_versions()}
 
 

@@ -231,8 +231,10 @@ def test_another_question_than_the_specs_leaves_its_folder_alone(tmp_path, capsy
 
 
 @pytest.mark.slow  # a Saltelli design of 32 small runs, stored and read back
-def test_the_stored_sobol_table_is_salibs_for_the_stored_runs(tmp_path):
+def test_the_stored_sobol_table_is_salibs_for_the_stored_runs(tmp_path, monkeypatch):
     from SALib.analyze import sobol
+
+    from sim import provenance
 
     spec = tmp_path / "sobol.toml"
     spec.write_text(SAMPLED.replace('"lhs"', '"saltelli"').replace("n = 40", "n = 8"))
@@ -249,6 +251,12 @@ def test_the_stored_sobol_table_is_salibs_for_the_stored_runs(tmp_path):
         table = stored.sobol[stored.sobol["outcome"] == outcome].set_index("input")
         for key in ["S1", "S1_conf", "ST", "ST_conf"]:
             np.testing.assert_allclose(table.loc[problem["names"], key], direct[key])
+    # other analysis code (or another SALib) makes the table stale, and it is made
+    # again from the stored runs, none computed again
+    monkeypatch.setattr(provenance, "analysis_fingerprint", lambda: "another analysis")
+    assert not is_current(exp, tmp_path / "data")
+    again = run_experiment(exp, out=tmp_path / "data")
+    assert again.computed == 0 and is_current(exp, tmp_path / "data")
 
 
 def test_the_sobol_table_analyses_the_mean_over_replicates():

@@ -138,6 +138,17 @@ def test_package_versions_are_part_of_every_run_identity(layout, monkeypatch):
     assert not is_current(experiments(layout)[0], layout.data("tiny"))
 
 
+def test_other_analysis_code_leaves_an_experiment_without_analyses_current(layout,
+                                                                           monkeypatch):
+    from sim import provenance
+    from sim.reproduce import experiments
+    from sim.runner import is_current
+
+    reproduce(layout, executor="serial", log=lambda m: None)
+    monkeypatch.setattr(provenance, "analysis_fingerprint", lambda: "another analysis")
+    assert is_current(experiments(layout)[0], layout.data("tiny"))
+
+
 def test_unknown_experiment_is_a_clear_error(layout, capsys):
     args = ["reproduce", "--only", "nope", "--experiments", str(layout.experiments),
             "--results", str(layout.results)]
