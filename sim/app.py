@@ -829,9 +829,9 @@ HEADING = "quotasim: a quota hike, A against B"
 
 
 class HeadlineWatch(v.VuetifyTemplate):
-    """Marks the page (its body) ``qs-answer-above`` while the full answer's first row is above the
-    bottom of the buttons (scrolled up under them), so that on a narrow screen the
-    headline shows then and only then (``CSS``)."""
+    """Marks the page (its body) ``qs-answer-above`` while the full answer's first row
+    is above the bottom of the buttons (scrolled up under them), so that on a narrow
+    screen the headline shows then and only then (``CSS``)."""
 
     template = traitlets.Unicode("""
 <template><span class="qs-headline-watch" style="display: none"></span></template>
