@@ -295,7 +295,8 @@ def answer_html(frame: "Frame") -> str:
 
 
 def headline_html(frame: "Frame") -> str:
-    """The short answer (``HEADLINE_ROWS``) that stays in view on a phone."""
+    """The short answer (``HEADLINE_ROWS``) that a phone shows under the buttons once
+    the full answer is scrolled away."""
     heads = "".join(f'<th style="color:{POLICY_COLOURS[p]}">{p}</th>' for p in NAMES)
     return (f'<table class="qs-answer"><thead><tr><th></th>{heads}<th>B &minus; A</th></tr>'
             f'</thead><tbody>{answer_rows(frame, HEADLINE_ROWS)}</tbody></table>')
@@ -627,6 +628,7 @@ class Explorer:
         self.loops = 0  # Play loops running
         self.problem: str | None = None  # the error that stopped Play or a change, if any
         self._changes = itertools.count(1)
+        self.counting = threading.Lock()
         self.changes = 0  # anything the page shows changed: frames, asks, applies, loops
         self.shown = threading.Condition()  # notified as the page shows a change
         self.shown_changes = 0
@@ -634,8 +636,9 @@ class Explorer:
             self._build(setup, 0)
 
     def changed(self) -> int:
-        self.changes = next(self._changes)
-        return self.changes
+        with self.counting:  # never backwards, whichever thread counts last
+            self.changes = next(self._changes)
+            return self.changes
 
     def _build(self, setup: Setup, month: int) -> None:
         self.setup = setup
@@ -727,6 +730,11 @@ class Explorer:
             self.loads += 1
             self.problem = problem
         self.changed()
+
+    def flags(self) -> tuple[bool, bool]:
+        """Whether a change is being applied, and whether a Play loop runs, at one moment."""
+        with self.asked:
+            return self.applying, self.loops > 0
 
     def loop(self, delta: int) -> None:
         with self.asked:
@@ -846,12 +854,15 @@ module.exports = {
       document.body.classList.toggle("qs-answer-above", above);
     };
     window.addEventListener("scroll", this.update, { passive: true });
-    window.addEventListener("resize", this.update);
+    // and whenever the page's size changes: the buttons' row wrapping, an error shown,
+    // the answer drawn after this
+    this.resized = new ResizeObserver(this.update);
+    this.resized.observe(document.body);
     this.update();
   },
   destroyed() {
     window.removeEventListener("scroll", this.update);
-    window.removeEventListener("resize", this.update);
+    this.resized.disconnect();
   },
 };
 </script>""").tag(sync=True)
@@ -1051,11 +1062,11 @@ def Page(explorer: Explorer | None = None):
     # click has announced a newer one)
     version.get()
     rendered = explorer.changes  # read first: this render shows at least these changes
-    # the flags before the frame: a change applied or a month played after they are read
-    # can only make the frame newer, never leave an old frame marked as settled (read the
-    # other way round, a Reset applied between the two reads showed the month before it
-    # with nothing running, and a test saw that page as final)
-    computing, looping = explorer.applying, explorer.loops > 0
+    # the flags at one moment, then the frame: a change applied or a month played after
+    # they are read can only make the frame newer, never leave an old frame marked as
+    # settled (read the other way round, a Reset applied between the reads showed the
+    # month before it with nothing running, and a test saw that page as final)
+    computing, looping = explorer.flags()
     frame = explorer.latest
 
     def refresh():

@@ -208,7 +208,7 @@ def cmd_discover(args) -> int:
         exp = replace(exp, discover=None,
                       tables=tuple(t for t in exp.tables if t not in ("boxes", "peeling")))
     log = lambda m: print(m, file=sys.stderr)  # noqa: E731
-    if not own and not args.data and is_current(spec, data):
+    if not own and not args.data and is_current(spec, data, analyses=False):
         result = load_results(data)  # the sweep's folder, read, never rewritten
         log(f"{exp.name}: all {len(exp.runs)} runs read from {data}/")
     else:

@@ -27,11 +27,12 @@ HERE = Path(__file__).resolve().parent
 # checks that every module the model imports is here)
 MODEL_MODULES = ("economy.py", "firms.py", "agents.py", "model.py", "sectors.py",
                  "workforce.py", "metrics.py", "record.py", "summary.py", "history.py")
-# the modules that analyse an experiment's runs into its tables of Sobol indices and
-# PRIM's boxes, and the packages they call: a change to them makes those tables stale
-# (they are made again from the stored runs; no run is computed again)
-ANALYSIS_MODULES = ("sensitivity.py", "discovery.py")
-ANALYSIS_PACKAGES = ("SALib", "ema_workbench")
+# for each analysis table, the module that makes it from an experiment's runs and the
+# package it calls: a change to either makes that table stale (it is made again from the
+# stored runs; no run is computed again)
+ANALYSIS_CODE = {"sobol": ("sensitivity.py", "SALib"),
+                 "boxes": ("discovery.py", "ema_workbench"),
+                 "peeling": ("discovery.py", "ema_workbench")}
 # the tables the model reads (the dispatch schedules, events, the rouble, the quotas)
 MODEL_DATA = "data"
 # packages whose version can change a run's numbers (random streams, floating point)
@@ -47,14 +48,17 @@ def model_fingerprint() -> str:
     return fingerprint(HERE)
 
 
+def analysis_fingerprints(tables) -> dict[str, str]:
+    """For each analysis table among ``tables``, the fingerprint of the code that makes
+    it and of the version of the package it calls (``ANALYSIS_CODE``)."""
+    return {t: _analysis_fingerprint(*ANALYSIS_CODE[t]) for t in tables if t in ANALYSIS_CODE}
+
+
 @cache
-def analysis_fingerprint() -> str:
-    """The fingerprint of the analysis code (``ANALYSIS_MODULES``) and of the versions
-    of the packages it calls."""
+def _analysis_fingerprint(module: str, package: str) -> str:
     digest = hashlib.sha256()
-    _add_code(digest, HERE, ANALYSIS_MODULES)
-    for name in ANALYSIS_PACKAGES:
-        digest.update(f"{name}={package_version(name)}".encode())
+    _add_code(digest, HERE, (module,))
+    digest.update(f"{package}={package_version(package)}".encode())
     return digest.hexdigest()[:16]
 
 
@@ -110,7 +114,6 @@ def identity() -> dict:
     """What every stored result says about the code that made it."""
     commit, dirty = git_state()
     return {"quotasim": sim.__version__, "model_fingerprint": model_fingerprint(),
-            "analysis_fingerprint": analysis_fingerprint(),
             "git_commit": commit, "git_dirty": dirty, "versions": recorded_versions()}
 
 

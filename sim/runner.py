@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sim import provenance
 from sim.executors import make_executor
-from sim.experiment import ANALYSES, Experiment, Run
+from sim.experiment import Experiment, Run
 from sim.record import run_chunk
 from sim.results import ExperimentResult, assemble, load_results, save
 from sim.scenario import longest_contract
@@ -137,6 +137,7 @@ def provenance_record(exp: Experiment) -> dict:
         "runs": len(exp.runs),
         "run_ids_digest": exp.run_ids_digest,
         **provenance.identity(),
+        "analysis_fingerprints": provenance.analysis_fingerprints(exp.tables),
     }
 
 
@@ -149,11 +150,12 @@ def _experiment_in(folder: Path) -> str | None:
     return stored.get("experiment") if isinstance(stored, dict) else None
 
 
-def is_current(exp: Experiment, folder: Path) -> bool:
+def is_current(exp: Experiment, folder: Path, analyses: bool = True) -> bool:
     """Whether a folder holds this experiment's tables (those it records, no others),
     made from runs with the same identities (code, packages, parameters, seeds, months)
-    and none failed, its boxes answering the same question, and its analyses (Sobol
-    indices, boxes) made by the same analysis code."""
+    and none failed, its boxes answering the same question, and (unless not
+    ``analyses``: the runs are what is asked for) its analyses (Sobol indices, boxes)
+    made by the same analysis code."""
     try:
         stored = json.loads((Path(folder) / "provenance.json").read_text())
     except (OSError, ValueError):
@@ -161,8 +163,8 @@ def is_current(exp: Experiment, folder: Path) -> bool:
     return (isinstance(stored, dict) and stored.get("run_ids_digest") == exp.run_ids_digest
             and stored.get("tables") == ["runs", *exp.tables]
             and stored.get("discover") == exp.discover
-            and (not set(exp.tables) & set(ANALYSES)
-                 or stored.get("analysis_fingerprint") == provenance.analysis_fingerprint())
+            and (not analyses or stored.get("analysis_fingerprints", {})
+                 == provenance.analysis_fingerprints(exp.tables))
             and not (Path(folder) / "failed_runs.csv").exists()
             and all((Path(folder) / f"{t}.parquet").exists() for t in ["runs", *exp.tables]))
 

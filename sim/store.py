@@ -177,18 +177,17 @@ class ChunkStore:
                 frame = self._read_runs(path, stem)
                 runs = frame.to_dict("records")
                 mine = [row for row in runs if row["run_id"] in wanted]
-                stored.others += len(runs) - len(mine)
-                if not mine:
-                    # not checked further: an older version's runs may lack an outcome
-                    # added since, and are kept, not moved aside as damaged
-                    continue
-                self._check_outcomes(frame)
-                tables = {name: self._read_per_run(stem, name) for name in per_run}
+                # only runs asked about are checked further: an older version's runs
+                # may lack an outcome added since, and are kept, not moved aside
+                if mine:
+                    self._check_outcomes(frame)
+                    tables = {name: self._read_per_run(stem, name) for name in per_run}
             except ValueError as e:
                 stored.damaged.append(f"{self.folder / stem}: damaged ({e}); its runs will "
                                       f"be computed again")
                 self._move_aside(stem)
                 continue
+            stored.others += len(runs) - len(mine)
             for row in mine:
                 run_id = row["run_id"]
                 if stored.done(run_id):

@@ -411,12 +411,13 @@ def test_changes_made_while_one_is_applied_are_gathered(page):
 
 class SlowAsking(app.Explorer):
     """A click's handler slowed at the worst moment: a change asked for under Play is
-    taken up only once the Play loop has ended (or after a second, if the loop cannot
-    end before it is taken up)."""
+    taken up only once the Play loop has ended, or, when the loop cannot end before the
+    change is taken up (as it should be), once it has played 5 more months (a loop told
+    to stop ends within one)."""
 
     def ask(self, edit, month=None, load=False):
-        with self.shown:
-            self.shown.wait_for(lambda: self.loops == 0, timeout=1.0)
+        start = self.seq
+        self.wait(lambda: self.loops == 0 or self.seq >= start + 5)
         return super().ask(edit, month, load)
 
 

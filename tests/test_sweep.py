@@ -275,6 +275,20 @@ def test_an_older_versions_chunks_are_kept_as_another_design_not_damaged(tmp_pat
     assert before <= set((out / "chunks").iterdir())
 
 
+def test_a_chunk_of_runs_asked_for_that_lacks_an_outcome_is_damaged(tmp_path, tiny):
+    out = tmp_path / "out"
+    run_experiment(tiny, out=out)
+    victim = chunk_files(out)[0]
+    pd.read_parquet(victim).drop(columns="ledger_share_of_gross").to_parquet(victim)
+    (out / "runs.parquet").unlink()
+    messages = []
+    again = run_experiment(tiny, out=out, log=messages.append)
+    damaged = [m for m in messages if "damaged" in m]
+    assert len(damaged) == 1 and "outcome ledger_share_of_gross missing" in damaged[0]
+    assert 0 < again.computed < 18
+    assert not any("another design" in m for m in messages)
+
+
 def test_a_damaged_chunk_is_reported_and_recomputed(tmp_path, tiny):
     out = tmp_path / "out"
     run_experiment(tiny, out=out)
