@@ -229,7 +229,8 @@ class Worker(mesa.Agent):
             draws = model.draws[:, row].tolist()
             out = economy.month(model.rules, terms, *(w.skill.item(row), w.target.item(row),
                                 w.months_left.item(row), w.ledger.item(row),
-                                w.arrears.item(row), w.fatigue.item(row)), *draws)
+                                w.arrears.item(row), w.fatigue.item(row),
+                                w.injured.item(row)), *draws)
             for name, value in zip(economy.MONTH_STATE, out):
                 getattr(w, name)[row] = value
             for name, value in zip(economy.MONTH_OUT[len(economy.MONTH_STATE):],

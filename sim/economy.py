@@ -83,6 +83,9 @@ class Workers:
     hours: np.ndarray  # hours a day worked last month
     days: np.ndarray  # days of main work last month
     status: np.ndarray  # ABROAD, COMPLETED, HOME_ARREARS, HOME_INJURY, ESCAPED, ...
+    # 1 once seriously injured while the border was closed: it goes home injured the
+    # first month the border is open (the sick went first; FACTS, Daily NK 2023)
+    injured: np.ndarray
     payout: np.ndarray  # paid at return
     # totals over the stay, for the outcomes and the money check
     gross: np.ndarray  # pay for main work and side work
@@ -142,6 +145,7 @@ def draw_workers(p: dict, counts: np.ndarray, rng: np.random.Generator, *,
         hours=zeros.copy(),
         days=zeros.copy(),
         status=np.zeros(n, dtype=np.int8),
+        injured=zeros.copy(),
         payout=zeros.copy(),
         **{name: zeros.copy() for name in TOTALS},
     )
@@ -300,9 +304,10 @@ def pay(income, due, living, ledger):
 
 
 def fate(arrears, threshold, months_left, serious, border_open):
-    """5. Sent home when injured seriously or when arrears reach the threshold; home when
-    the contract ends; otherwise abroad another month. While the border is closed
-    nobody leaves: the injured wait, contracts run on."""
+    """5. Sent home when injured seriously (this month, or while the border was closed)
+    or when arrears reach the threshold; home when the contract ends; otherwise abroad
+    another month. While the border is closed nobody leaves: the injured wait (and are
+    the first to go once it opens), contracts run on."""
     if not border_open:
         return ABROAD
     # tolerance: arrears summed month by month may miss an exact multiple by one ulp
@@ -318,13 +323,15 @@ def settle(r, ledger):
     return max(ledger * (1 - r.settlement_deduction_share) - r.airfare_usd, 0.0)
 
 
-def month(r, t, skill, target, months_left, ledger, arrears, fatigue, u0, u1, u2, u3):
+def month(r, t, skill, target, months_left, ledger, arrears, fatigue, injured, u0, u1, u2,
+          u3):
     """One month of one worker who pays its own quota (the founding structure), under
-    the sector's terms ``t``; ``u0``-``u3`` are its uniform draws (days off, weather,
-    injury, severity). Returns the new state and the month's flows, in the order of
-    ``MONTH_OUT``."""
+    the sector's terms ``t``; ``injured``: 1 if seriously injured while the border was
+    closed; ``u0``-``u3`` are its uniform draws (days off, weather, injury, severity).
+    Returns the new state and the month's flows, in the order of ``MONTH_OUT``."""
     work, idle = workdays(r, t.season, u0, u1)
     work, idle, serious = injuries(r, fatigue, work, idle, u2, u3)
+    serious = serious or injured > 0
     day_wage = t.wage_usd * skill / FULL_MONTH_DAYS
     side = side_income(r, t, idle, day_wage)
     due = arrears + t.quota_usd
@@ -337,16 +344,17 @@ def month(r, t, skill, target, months_left, ledger, arrears, fatigue, u0, u1, u2
     paid, new_arrears, new_ledger = pay(income, due, t.living_usd, ledger)
     months_left = months_left - 1
     status = fate(new_arrears, t.threshold_usd, months_left, serious, t.border_open)
+    waiting = 1.0 if serious and status == ABROAD else 0.0
     return (new_ledger, new_arrears, fatigue, hours, months_left, status,
-            settle(r, new_ledger), income, side, t.quota_usd, paid, t.living_usd,
+            settle(r, new_ledger), waiting, income, side, t.quota_usd, paid, t.living_usd,
             new_ledger - ledger, hours * work, work)
 
 
 # what ``month`` returns: the new state, then the month's flows
 MONTH_OUT = ("ledger", "arrears", "fatigue", "hours", "months_left", "status", "payout",
-             "gross", "side", "quota_due", "quota_paid", "living", "credited", "hours_worked",
-             "days_worked")
-MONTH_STATE = MONTH_OUT[:7]
+             "injured", "gross", "side", "quota_due", "quota_paid", "living", "credited",
+             "hours_worked", "days_worked")
+MONTH_STATE = MONTH_OUT[:8]
 
 
 def work(r, t, pressure, skill, target, months_left, ledger, arrears, fatigue, balance,
@@ -412,23 +420,24 @@ def terms_of(terms, s):
 
 @compiled
 def month_all(r, terms, sector, draws, skill, target, months_left, ledger, arrears, fatigue,
-              hours, days, status, payout, gross, side, quota_due, quota_paid, living, credited,
-              hours_worked, days_worked, months_abroad):
+              injured, hours, days, status, payout, gross, side, quota_due, quota_paid, living,
+              credited, hours_worked, days_worked, months_abroad):
     """``month`` for every worker abroad, in place: the batched founding structure."""
     for i in range(len(sector)):
         if status[i] != ABROAD:
             continue
         out = month(r, terms_of(terms, sector[i]), skill[i], target[i], months_left[i], ledger[i],
-                    arrears[i], fatigue[i], draws[0, i], draws[1, i], draws[2, i], draws[3, i])
+                    arrears[i], fatigue[i], injured[i], draws[0, i], draws[1, i], draws[2, i],
+                    draws[3, i])
         ledger[i], arrears[i], fatigue[i], hours[i], months_left[i] = out[:5]
-        status[i], payout[i] = out[5], out[6]
-        days[i] = out[14]
-        gross[i] += out[7]
-        side[i] += out[8]
-        quota_due[i] += out[9]
-        quota_paid[i] += out[10]
-        living[i] += out[11]
-        credited[i] += out[12]
-        hours_worked[i] += out[13]
-        days_worked[i] += out[14]
+        status[i], payout[i], injured[i] = out[5], out[6], out[7]
+        days[i] = out[15]
+        gross[i] += out[8]
+        side[i] += out[9]
+        quota_due[i] += out[10]
+        quota_paid[i] += out[11]
+        living[i] += out[12]
+        credited[i] += out[13]
+        hours_worked[i] += out[14]
+        days_worked[i] += out[15]
         months_abroad[i] += 1.0

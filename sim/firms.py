@@ -123,6 +123,7 @@ class WorkerRows(NamedTuple):
     days: np.ndarray
     months_left: np.ndarray
     status: np.ndarray
+    injured: np.ndarray
     payout: np.ndarray
     debt: np.ndarray
     goal: np.ndarray
@@ -287,10 +288,12 @@ def settle_firm(r, f, o, c, most, border_open, m, abroad, seg, ws, fs, u_escape,
             quota_paid[i] += m[_QUOTA, j] * paid_share
             u = u_escape[c] if len(u_escape) else math.inf
             c += 1
-            status[i] = leave_or_stay(r, m[_SERIOUS, j], m[_THRESHOLD, j], m[_QUOTA, j],
+            serious = max(m[_SERIOUS, j], ws.injured[i])  # this month, or while closed
+            status[i] = leave_or_stay(r, serious, m[_THRESHOLD, j], m[_QUOTA, j],
                                       m[_HOURS, j], u, most, average, arrears[i], ledger[i],
                                       net_total[i], months_abroad[i], months_left[i],
                                       ws.debt[i], ws.goal[i], border_open)
+            ws.injured[i] = serious if status[i] == ABROAD else 0.0
             if withdrawn and status[i] == ABROAD:
                 status[i] = WITHDRAWN
             escaped_here += status[i] == ESCAPED
@@ -395,7 +398,8 @@ def leave_or_stay(r, serious, threshold, quota, hours, u, most, average, arrears
     ``threshold``, losing the firm money month after month, and worth less than an
     average replacement after the delay; or at the threshold); home at the contract's
     end; or another month abroad. While the border is closed only an escape takes a
-    worker away: the injured wait, contracts run on."""
+    worker away: the injured wait (``serious``: injured this month or while the border
+    was closed; they go first once it opens), contracts run on."""
     if serious > 0 and border_open > 0:
         return HOME_INJURY
     expected = net_total / max(months_abroad, 1.0)

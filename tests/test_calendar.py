@@ -111,6 +111,39 @@ def test_during_a_closure_nobody_arrives_or_leaves_but_by_escape(tmp_path):
     assert w.months_abroad.max() > params["contract_months"] + params["contract_spread_months"]
 
 
+@pytest.mark.parametrize("structure", [{}, V1_STRUCTURE], ids=["firm", "v1"])
+def test_the_seriously_injured_wait_out_a_closure_and_go_home_first_when_it_ends(
+        tmp_path, structure):
+    """FACTS (Daily NK 2023): after the closure "the sick went first". A worker seriously
+    injured while the border is closed stays; the first month it is open, every such
+    worker still abroad goes home injured."""
+    events = write(tmp_path / "events.csv", "kind,sector,start,end,share\n"
+                   "closure,construction_rfe,2000-07,2001-06,\n")
+    params = {**CONSTRUCTION, **structure, "start_year": 2000, "end_year": 2001,
+              "arrivals": "schedule", "dispatch_scale": 1.0, "events": events,
+              "dispatch_schedule": steady_schedule(tmp_path, 1000, 0, months=24),
+              "contract_months": 36, "contract_spread_months": 6, "hike": 0.0,
+              "injury_rate_base": 0.02, "serious_injury_share": 0.5}
+    model = QuotaModel(make_scenario(params, seed=4), worker_agents=False)
+    injured_home = [model.sent_home_injury]
+    while model.month < 19:  # it lives months 0-18; 6-17 (July 2000 - June 2001) closed
+        model.step()
+        injured_home.append(model.sent_home_injury)
+        if model.month == 18:
+            w = model.workers
+            waiting = np.flatnonzero(w.injured > 0)
+            assert (w.status[waiting] == economy.ABROAD).all()
+    per_month = np.diff(injured_home)
+    assert (per_month[6:18] == 0).all()  # nobody goes home in the closure
+    # a year of serious injuries (about 1% a month) waited: 10% or so of the 1,000
+    assert len(waiting) > 60
+    w = model.workers
+    assert (w.status[waiting] == economy.HOME_INJURY).all()
+    assert (w.injured[w.status == economy.ABROAD] == 0).all()
+    # the first open month sends home the waiting and that month's own
+    assert per_month[18] >= len(waiting) > 5 * per_month[:6].max()
+
+
 def test_enough_supply_keeps_a_site_full_and_none_lets_it_fall():
     params = preset("russia-2021", n_workers=1500, hike=2.0, hike_month=0, escape_rate=0.001,
                     site_deportation_prob=0.0,
