@@ -158,6 +158,18 @@ def _quiet_forks():
     os.register_at_fork(after_in_child=quiet)
 
 
+def calibration_settings(fitted: list[Pattern], priors: list[Prior],
+                         structures: dict[str, dict], budget: Budget, seed: int) -> dict:
+    """What a calibration is of (``settings.json``), and what a continued one must share
+    with the one it continues (a larger budget of populations or simulations may
+    continue a smaller one): the patterns fitted, the priors, the structures, the
+    population size, the seed and the model's code."""
+    settings = {"patterns": [asdict(p) for p in fitted], "priors": [asdict(p) for p in priors],
+                "structures": structures, "population_size": budget.population_size,
+                "seed": seed, "model_fingerprint": provenance.model_fingerprint()}
+    return json.loads(json.dumps(settings))  # as stored: lists for tuples
+
+
 def calibrate(patterns: list[Pattern], priors: list[Prior], out: Path, *,
               structures: dict[str, dict] | None = None, budget: Budget = QUICK,
               executor: str = "processes", jobs: int | None = None,
@@ -178,18 +190,14 @@ def calibrate(patterns: list[Pattern], priors: list[Prior], out: Path, *,
     if not fitted:
         raise ScenarioError("no pattern to calibrate to: every one fed the model's input "
                             "or is marked calibrate = false")
-    # what a continued calibration must share with the one it continues (a larger budget
-    # of populations or simulations may continue a smaller one)
-    settings = {"patterns": [asdict(p) for p in fitted], "priors": [asdict(p) for p in priors],
-                "structures": structures, "population_size": budget.population_size,
-                "seed": seed, "model_fingerprint": provenance.model_fingerprint()}
+    settings = calibration_settings(fitted, priors, structures, budget, seed)
     out.mkdir(parents=True, exist_ok=True)
     db, settings_file = out / "calibration.db", out / "settings.json"
     if fresh:
         db.unlink(missing_ok=True)
     resume = db.exists()
     if resume and (not settings_file.exists()
-                   or json.loads(settings_file.read_text()) != json.loads(json.dumps(settings))):
+                   or json.loads(settings_file.read_text()) != settings):
         raise ScenarioError(f"{out} holds another calibration (other patterns, priors, "
                             f"structures, population size, seed or model); --fresh "
                             f"starts over")

@@ -262,3 +262,21 @@ print(json.dumps(record))
     assert record["simulations"] >= 40
     assert record["epsilons"][1] <= record["epsilons"][0]
     assert pd.read_csv(tmp_path / "posterior.csv")["weight"].sum() == pytest.approx(1.0)
+
+
+def test_the_committed_calibration_is_of_the_current_model_patterns_and_priors():
+    """results/calibration/, and its posterior copied to experiments/posterior.csv (which
+    figures 1 and 2 draw from), are made again whenever the model's code, a fitted
+    pattern, a prior or a structure changes (`quotasim calibrate --fresh`)."""
+    from sim.calibrate import FULL, ROOT_SEED, calibration_settings
+    from sim.patterns import load_patterns
+    from sim.scenario import STRUCTURES
+
+    root = Path(__file__).resolve().parent.parent
+    committed = json.loads((root / "results" / "calibration" / "settings.json").read_text())
+    fitted = [p for p in load_patterns() if p.calibrate]
+    assert committed == calibration_settings(fitted, load_priors(), STRUCTURES, FULL,
+                                             ROOT_SEED), \
+        "the committed calibration is stale: run `quotasim calibrate --fresh`"
+    assert (root / "experiments" / "posterior.csv").read_bytes() == \
+        (root / "results" / "calibration" / "posterior.csv").read_bytes()
