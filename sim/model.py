@@ -366,8 +366,8 @@ class QuotaModel(mesa.Model):
         w = self.workforce.live
         economy.month_all(self.rules, self.state.terms_matrix, w.sector, self.draws,
                           w.skill, w.target, w.months_left, w.ledger, w.arrears, w.fatigue,
-                          w.injured, w.hours, w.days, w.status, w.payout, w.gross, w.side, w.quota_due,
-                          w.quota_paid, w.living, w.credited, w.hours_worked,
+                          w.injured, w.hours, w.days, w.status, w.payout, w.gross, w.side,
+                          w.quota_due, w.quota_paid, w.living, w.credited, w.hours_worked,
                           w.days_worked, w.months_abroad)
 
     def outcomes(self) -> dict:

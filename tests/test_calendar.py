@@ -111,9 +111,10 @@ def test_during_a_closure_nobody_arrives_or_leaves_but_by_escape(tmp_path):
     assert w.months_abroad.max() > params["contract_months"] + params["contract_spread_months"]
 
 
+@pytest.mark.parametrize("agents", [False, True], ids=["batched", "agents"])
 @pytest.mark.parametrize("structure", [{}, V1_STRUCTURE], ids=["firm", "v1"])
 def test_the_seriously_injured_wait_out_a_closure_and_go_home_first_when_it_ends(
-        tmp_path, structure):
+        tmp_path, structure, agents):
     """FACTS (Daily NK 2023): after the closure "the sick went first". A worker seriously
     injured while the border is closed stays; the first month it is open, every such
     worker still abroad goes home injured."""
@@ -124,7 +125,7 @@ def test_the_seriously_injured_wait_out_a_closure_and_go_home_first_when_it_ends
               "dispatch_schedule": steady_schedule(tmp_path, 1000, 0, months=24),
               "contract_months": 36, "contract_spread_months": 6, "hike": 0.0,
               "injury_rate_base": 0.02, "serious_injury_share": 0.5}
-    model = QuotaModel(make_scenario(params, seed=4), worker_agents=False)
+    model = QuotaModel(make_scenario(params, seed=4), worker_agents=agents)
     injured_home = [model.sent_home_injury]
     while model.month < 19:  # it lives months 0-18; 6-17 (July 2000 - June 2001) closed
         model.step()
