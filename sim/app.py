@@ -31,7 +31,6 @@ import calendar
 import dataclasses
 import html
 import io
-import itertools
 import logging
 import threading
 import time
@@ -187,8 +186,10 @@ def quota_text(model: QuotaModel) -> str:
     p = model.p
     month = p["hike_month"] if has_hike(model) else 0
     after = quotas_usd(model, month)
-    factor = {s.label: 1 + p["hike"] * p[f"hike_weight_{s.key}"] if has_hike(model) else 1.0
-              for s in SECTORS}
+    # the state's rule with the hike over the same rule without it
+    unhiked = {**p, "hike": 0.0}
+    factor = {s.label: float(economy.quota_factor(p, s.key, month)
+                             / economy.quota_factor(unhiked, s.key, month)) for s in SECTORS}
     return "; ".join(f"{label} {q / factor[label]:,.0f}"
                      + (f" &rarr; {q:,.0f}" if factor[label] != 1 else "")
                      for label, q in after.items())
@@ -627,7 +628,6 @@ class Explorer:
         self.loads = 0  # whole setups loaded (a preset): the sliders show theirs
         self.loops = 0  # Play loops running
         self.problem: str | None = None  # the error that stopped Play or a change, if any
-        self._changes = itertools.count(1)
         self.counting = threading.Lock()
         self.changes = 0  # anything the page shows changed: frames, asks, applies, loops
         self.shown = threading.Condition()  # notified as the page shows a change
@@ -637,7 +637,7 @@ class Explorer:
 
     def changed(self) -> int:
         with self.counting:  # never backwards, whichever thread counts last
-            self.changes = next(self._changes)
+            self.changes += 1
             return self.changes
 
     def _build(self, setup: Setup, month: int) -> None:

@@ -225,8 +225,8 @@ def calibrate(patterns: list[Pattern], priors: list[Prior], out: Path, *,
             # all the same (forked samplers inherit the filter)
             warnings.filterwarnings("ignore", "covariance is not symmetric", RuntimeWarning)
             finished = done and history.get_all_populations()["epsilon"].iloc[-1] <= 0
-        if not finished and done < budget.populations \
-                and history.total_nr_simulations < budget.simulations:
+            if not finished and done < budget.populations \
+                    and history.total_nr_simulations < budget.simulations:
                 history = abc.run(minimum_epsilon=0.0,
                                   max_nr_populations=budget.populations - done,
                                   max_total_nr_simulations=budget.simulations)

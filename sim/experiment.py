@@ -44,8 +44,9 @@ SAMPLE_KEYS = {"method", "n", "bounds"}
 TABLES = ("summary", "monthly", "take_home")  # written on request; runs always
 DEFAULT_TABLES = ("summary",)
 # tables of an analysis of the runs, written whenever the design calls for it: Sobol
-# indices for a Saltelli design, PRIM's boxes for a sampled design with [discover]
-ANALYSES = ("sobol", "boxes", "peeling")
+# indices for a Saltelli design, PRIM's boxes for a sampled design with [discover] (each
+# with the code that makes it, whose fingerprint its provenance records)
+ANALYSES = tuple(provenance.ANALYSIS_CODE)
 SAMPLE_METHODS = ("lhs", "sobol", "saltelli")
 MAX_RUNS = 1_000_000  # runs in one experiment: more is a typo, or a job for several
 MAX_GRID_VALUES = 10_000  # values of one [vary] parameter

@@ -92,8 +92,9 @@ def format_table(table: pd.DataFrame, structure: str) -> str:
             mark += " (fed the input)"
         elif not r.calibrate:
             mark += " (shown, not fitted)"
-        lines.append(f"| {r.pattern} | {r.source} | {plain_number(r.low)} - {plain_number(r.high)} | "
-                     f"{plain_number(r.mean)} ({plain_number(r.ci_low)} - {plain_number(r.ci_high)}) | {mark} |")
+        num = plain_number
+        lines.append(f"| {r.pattern} | {r.source} | {num(r.low)} - {num(r.high)} | "
+                     f"{num(r.mean)} ({num(r.ci_low)} - {num(r.ci_high)}) | {mark} |")
     return "\n".join(lines)
 
 
@@ -143,8 +144,9 @@ def figure(table: pd.DataFrame):
                            else "///"))
         ax.text(x, y, plain_number(r.mean), ha="center", va="center", fontsize=7)
     ranges = table.drop_duplicates("pattern").set_index("pattern")
-    ax.set_yticks(range(len(names)), [f"{n}\n[{plain_number(ranges.low[n])}, {plain_number(ranges.high[n])}]"
-                                      for n in names], fontsize=7)
+    ax.set_yticks(range(len(names)),
+                  [f"{n}\n[{plain_number(ranges.low[n])}, {plain_number(ranges.high[n])}]"
+                   for n in names], fontsize=7)
     ax.set_xticks(range(len(structures)), structures, fontsize=7, rotation=15)
     ax.set_xlim(-0.5, len(structures) - 0.5)
     ax.set_ylim(len(names) - 0.5, -0.5)

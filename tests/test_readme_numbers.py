@@ -78,12 +78,12 @@ def laffer_peaks(replacements: bool) -> pd.DataFrame:
 
 
 def revenue_peaks() -> str:
-    peaks = laffer_peaks(replacements=False)["hike"].map(lambda h: f"+{h:.0%}")
+    without = laffer_peaks(replacements=False)
+    peaks = without["hike"].map(lambda h: f"+{h:.0%}")
     return (f"peaks at a hike of {peaks['construction_rfe']} for Far East construction, "
             f"{peaks['construction_sakhalin']} in Sakhalin, {peaks['seafood_dalian']} for "
             f"Dalian and {peaks['logging_rfe']} for loggers, when "
-            f"{span(laffer_peaks(replacements=False)['sent'])} of the workers are already "
-            f"being sent home")
+            f"{span(without['sent'])} of the workers are already being sent home")
 
 
 def peaks_with_replacements() -> str:
@@ -112,7 +112,8 @@ def discovery_box() -> str:
 
 
 def at_forty_percent() -> str:
-    sent, missed = hike_sweep_at(0.4, "share_sent_home"), hike_sweep_at(0.4, "share_missed_goal")
+    sent = hike_sweep_at(0.4, "share_sent_home")
+    missed = hike_sweep_at(0.4, "share_missed_goal")
     return (f"at +40% {sent['construction_rfe']:.0%} of Far East builders, "
             f"{sent['logging_rfe']:.0%} of loggers and "
             f"{span([sent['construction_sakhalin'], sent['seafood_dalian']])} in Sakhalin "
